@@ -1,0 +1,204 @@
+"""SQLAlchemy models: the whole schema. Every row but a user's own has an owner.
+
+A change here needs the matching change in ``migrations/versions``; ``tests/test_migrations.py``
+compares the two.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from llm_router.core.ids import new_id, utcnow
+from llm_router.db.types import UTCDateTime
+
+OWNER_USER_ID = "00000000000000000000000000000001"
+"""The first user, created at the first start so that every row can have an owner from day one."""
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+def _id_column() -> Mapped[str]:
+    return mapped_column(String(32), primary_key=True, default=new_id)
+
+
+def _owner_column() -> Mapped[str]:
+    return mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = _id_column()
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    role: Mapped[str] = mapped_column(String(16), default="user")  # admin | user
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Session(Base):
+    """A login session. ``id`` is the SHA-256 of the cookie value, never the value itself."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = _owner_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_agent: Mapped[str | None] = mapped_column(String(255), default=None)
+
+
+class ApiToken(Base):
+    """A token for the ``/v1`` endpoints; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = _owner_column()
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ProviderKey(Base):
+    """A provider key or custom endpoint from the vault; the key is encrypted, only its last 4 are plain."""
+
+    __tablename__ = "provider_keys"
+
+    id: Mapped[str] = _id_column()
+    owner_id: Mapped[str] = _owner_column()
+    scope: Mapped[str] = mapped_column(String(16), default="user")  # instance | user
+    name: Mapped[str] = mapped_column(String(64))
+    protocol: Mapped[str] = mapped_column(String(16))  # openai | anthropic
+    base_url: Mapped[str | None] = mapped_column(String(500), default=None)
+    encrypted_key: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    key_last4: Mapped[str | None] = mapped_column(String(4), default=None)
+    models: Mapped[list[Any]] = mapped_column(default=list)
+    is_local: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_owner_updated", "owner_id", "updated_at"),)
+
+    id: Mapped[str] = _id_column()
+    owner_id: Mapped[str] = _owner_column()
+    title: Mapped[str] = mapped_column(String(200), default="")
+    model: Mapped[str | None] = mapped_column(String(200), default=None)
+    temperature: Mapped[float | None] = mapped_column(Float, default=None)
+    reasoning: Mapped[str | None] = mapped_column(String(16), default=None)
+    system_prompt: Mapped[str] = mapped_column(Text, default="")
+    device_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    active_leaf_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    parent_conversation_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("conversations.id", ondelete="SET NULL"), default=None
+    )
+    branch_message_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_cost: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Message(Base):
+    """One node of a conversation tree. Siblings share ``parent_id``: edits and regenerations."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_conversation_parent", "conversation_id", "parent_id"),
+        Index("ix_messages_status", "status"),
+    )
+
+    id: Mapped[str] = _id_column()
+    conversation_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    owner_id: Mapped[str] = _owner_column()
+    parent_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("messages.id", ondelete="CASCADE"), default=None
+    )
+    role: Mapped[str] = mapped_column(String(16))  # system | user | assistant
+    content: Mapped[str] = mapped_column(Text, default="")
+    reasoning_content: Mapped[str] = mapped_column(Text, default="")
+    parts: Mapped[list[Any]] = mapped_column(default=list)  # non-text parts, e.g. image references
+    model: Mapped[str | None] = mapped_column(String(200), default=None)
+    provider: Mapped[str | None] = mapped_column(String(64), default=None)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="complete")
+    # pending -> streaming -> complete | error | interrupted | cancelled
+    finish_reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_reasoning: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_cached: Mapped[int] = mapped_column(Integer, default=0)
+    cost: Mapped[float | None] = mapped_column(Float, default=None)
+    latency_ms: Mapped[int | None] = mapped_column(Integer, default=None)
+    ttft_ms: Mapped[int | None] = mapped_column(Integer, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    error_kind: Mapped[str | None] = mapped_column(String(32), default=None)
+    device_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class UsageEvent(Base):
+    """One upstream call (or cache hit): who, from where, which route, tokens, cost, saving, outcome."""
+
+    __tablename__ = "usage_events"
+    __table_args__ = (
+        Index("ix_usage_owner_created", "owner_id", "created_at"),
+        Index("ix_usage_conversation", "conversation_id"),
+    )
+
+    id: Mapped[str] = _id_column()
+    owner_id: Mapped[str] = _owner_column()
+    device_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    api_token_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    conversation_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    message_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    source: Mapped[str] = mapped_column(String(16), default="chat")  # chat | openai | anthropic | title
+    provider: Mapped[str | None] = mapped_column(String(64), default=None)
+    model: Mapped[str | None] = mapped_column(String(200), default=None)
+    requested_model: Mapped[str | None] = mapped_column(String(200), default=None)
+    route: Mapped[str | None] = mapped_column(String(200), default=None)
+    attempts: Mapped[list[Any]] = mapped_column(default=list)
+    confidence: Mapped[float | None] = mapped_column(Float, default=None)
+    cache_hit: Mapped[bool] = mapped_column(Boolean, default=False)
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_reasoning: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_cached: Mapped[int] = mapped_column(Integer, default=0)
+    cost: Mapped[float | None] = mapped_column(Float, default=None)
+    saving: Mapped[float | None] = mapped_column(Float, default=None)
+    latency_ms: Mapped[int | None] = mapped_column(Integer, default=None)
+    ttft_ms: Mapped[int | None] = mapped_column(Integer, default=None)
+    status: Mapped[str] = mapped_column(String(16), default="ok")  # ok | error | cancelled
+    error_kind: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

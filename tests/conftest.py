@@ -1,0 +1,68 @@
+"""Shared fixtures. Database-backed tests run on SQLite and on PostgreSQL (``backend`` fixture)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from llm_router.api.app import create_app
+from llm_router.core.settings import Settings
+from tests.support.databases import PostgresFactory, SqliteFactory
+from tests.support.server import LiveServer
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_factory(tmp_path_factory: pytest.TempPathFactory) -> SqliteFactory:
+    return SqliteFactory(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_factory() -> Iterator[PostgresFactory]:
+    factory = PostgresFactory()
+    yield factory
+    factory.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database for this test on the selected backend."""
+    if backend == "sqlite":
+        yield request.getfixturevalue("sqlite_factory").new(tmp_path)
+        return
+    factory: PostgresFactory = request.getfixturevalue("postgres_factory")
+    url = factory.new()
+    yield url
+    factory.drop(url)
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, database_url: str) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {"data_dir": tmp_path / "data", "database_url": database_url, "auth": "none"}
+        values.update(overrides)
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[LiveServer]:
+    """The app on a real loopback port, on a fresh database of the current backend."""
+    server = LiveServer(create_app(settings)).start()
+    yield server
+    server.stop()

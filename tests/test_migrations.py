@@ -1,0 +1,39 @@
+"""The migrations build exactly the schema the models describe, on both backends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+from llm_router.db.engine import Database
+from llm_router.db.migrate import upgrade_database
+from llm_router.db.models import OWNER_USER_ID, Base, User
+
+
+async def test_models_match_migrations(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        async with db.write_engine.connect() as conn:
+
+            def diff(sync_conn: Any) -> list[Any]:
+                context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+                return list(compare_metadata(context, Base.metadata))
+
+            assert await conn.run_sync(diff) == []
+    finally:
+        await db.dispose()
+
+
+async def test_upgrade_is_idempotent_and_keeps_one_owner(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        await upgrade_database(db)
+        await upgrade_database(db)
+        async with db.read() as session:
+            users = (await session.scalars(select(User))).all()
+        assert [(u.id, u.role) for u in users] == [(OWNER_USER_ID, "admin")]
+    finally:
+        await db.dispose()
