@@ -13,7 +13,8 @@ ensure_uv() {
 }
 
 ensure_python_env() {
-  uv sync --frozen --quiet "$@"
+  # Bytecode is compiled at install: imports stay fast even where PYTHONDONTWRITEBYTECODE is set.
+  uv sync --frozen --quiet --compile-bytecode "$@"
 }
 
 # The web app is built from frontend/ into src/llm_router/web/dist when the build is missing or older
@@ -21,7 +22,7 @@ ensure_python_env() {
 ensure_web_build() {
   [ -f frontend/package.json ] || return 0
   local stamp=src/llm_router/web/dist/index.html
-  if [ -f "$stamp" ] && [ -z "$(find frontend/src frontend/index.html frontend/package.json frontend/public -newer "$stamp" 2>/dev/null | head -n 1)" ]; then
+  if [ -f "$stamp" ] && [ -z "$(find frontend/src frontend/build frontend/index.html frontend/package.json frontend/package-lock.json frontend/vite.config.ts frontend/tsconfig.json frontend/public -newer "$stamp" 2>/dev/null | head -n 1)" ]; then
     return 0
   fi
   if ! command -v npm >/dev/null 2>&1; then

@@ -10,6 +10,7 @@ import pytest
 
 from llm_router.api.app import create_app
 from llm_router.core.settings import Settings
+from llm_router.testing import FakeProvider
 from tests.support.databases import PostgresFactory, SqliteFactory
 from tests.support.server import LiveServer
 
@@ -66,3 +67,32 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     server = LiveServer(create_app(settings)).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_provider_server() -> Iterator[FakeProvider]:
+    """One fake OpenAI/Anthropic server for the whole run (use ``fake_provider`` in tests)."""
+    with FakeProvider() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_provider(fake_provider_server: FakeProvider) -> Iterator[FakeProvider]:
+    """The fake provider, reset: empty queue and request log, echo default, any model and key."""
+    fake_provider_server.reset()
+    yield fake_provider_server
+    fake_provider_server.reset()
+
+
+@pytest.fixture(scope="session")
+def local_provider_server() -> Iterator[FakeProvider]:
+    """A second fake server, configured as a local provider (Ollama-like) where tests need one."""
+    with FakeProvider() as fake:
+        yield fake
+
+
+@pytest.fixture
+def local_provider(local_provider_server: FakeProvider) -> Iterator[FakeProvider]:
+    local_provider_server.reset()
+    yield local_provider_server
+    local_provider_server.reset()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from llm_router.db.engine import Database
 from llm_router.db.migrate import upgrade_database
 from llm_router.db.models import OWNER_USER_ID, Base, User
+from llm_router.db.search_objects import include_name
 
 
 async def test_models_match_migrations(database_url: str) -> None:
@@ -19,7 +20,9 @@ async def test_models_match_migrations(database_url: str) -> None:
         async with db.write_engine.connect() as conn:
 
             def diff(sync_conn: Any) -> list[Any]:
-                context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+                context = MigrationContext.configure(
+                    sync_conn, opts={"compare_type": True, "include_name": include_name}
+                )
                 return list(compare_metadata(context, Base.metadata))
 
             assert await conn.run_sync(diff) == []

@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from pydantic import ValidationError
 
 from llm_router import __version__
+from llm_router.cli_tokens import register_token_commands
+from llm_router.cli_users import register_user_commands
 from llm_router.core.errors import StartupError
 from llm_router.core.settings import Settings, describe_validation_error
 
@@ -29,6 +31,7 @@ async def _prepare_database(settings: Settings) -> None:
     """Connect, migrate and create the owner row; any failure becomes one clear line."""
     from llm_router.db.engine import Database
     from llm_router.db.migrate import upgrade_database
+    from llm_router.services.vault import open_cipher
 
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -40,9 +43,12 @@ async def _prepare_database(settings: Settings) -> None:
     try:
         await upgrade_database(db)
     except Exception as exc:
+        await db.dispose()
         raise StartupError(
             f"invalid setting LLM_ROUTER_DATABASE_URL: cannot open the database ({_safe_reason(exc)})"
         ) from None
+    try:
+        await open_cipher(settings, db)  # stored keys + a wrong or missing master key: stop here
     finally:
         await db.dispose()
 
@@ -73,6 +79,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        # X-Forwarded-* are believed only from LLM_ROUTER_TRUSTED_PROXIES (api/security.py), not
+        # from whatever uvicorn trusts by default.
+        proxy_headers=False,
     )
     return 0
 
@@ -111,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
 """Sub-command modules (users, tokens, …) append a function that adds their parser here."""
+EXTRA_COMMANDS.append(register_token_commands)
+EXTRA_COMMANDS.append(register_user_commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -82,7 +82,8 @@ class ServerProcess:
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
-        raise RuntimeError(f"server did not become healthy: {self.log()}")
+        self.kill()  # never leave a half-started server behind for the next test
+        raise RuntimeError(f"server did not become healthy within {timeout} s: {self.log()}")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

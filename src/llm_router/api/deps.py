@@ -6,12 +6,16 @@ import re
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
-from sqlalchemy import select
 
-from llm_router.core.errors import AppError
+from llm_router.api.security import resolve_user
+from llm_router.core.errors import AppError, Forbidden, Unauthorized
 from llm_router.core.settings import Settings
 from llm_router.db.engine import Database
 from llm_router.db.models import OWNER_USER_ID, User
+from llm_router.providers.registry import ProviderRegistry
+from llm_router.services.catalog import ModelCatalog
+from llm_router.services.limits import rate_limiter_from
+from llm_router.services.tokens import ApiPrincipal, TokenVerifier, invalid_token
 
 
 def get_settings(request: Request) -> Settings:
@@ -28,21 +32,44 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_db)]
 
 
-async def get_current_user(request: Request, settings: SettingsDep, db: DatabaseDep) -> User:
-    """The signed-in user of a web-app (``/api``) request.
+def get_providers(request: Request) -> ProviderRegistry:
+    registry: ProviderRegistry = request.app.state.providers
+    return registry
 
-    ``LLM_ROUTER_AUTH=none``: the owner. Other modes are resolved by the auth service.
+
+def get_catalog(request: Request) -> ModelCatalog:
+    catalog: ModelCatalog = request.app.state.catalog
+    return catalog
+
+
+ProvidersDep = Annotated[ProviderRegistry, Depends(get_providers)]
+CatalogDep = Annotated[ModelCatalog, Depends(get_catalog)]
+
+
+async def get_current_user(request: Request, settings: SettingsDep, db: DatabaseDep) -> User:
+    """The signed-in user of a web-app (``/api``) request, or 401.
+
+    ``password``: the session cookie; ``trusted-header``: the proxy's header (only from trusted
+    proxies); ``none``: the owner. Each user is also held to the per-user request rate limit.
     """
-    if settings.auth == "none":
-        async with db.read() as session:
-            user = await session.scalar(select(User).where(User.id == OWNER_USER_ID))
-        if user is None or user.disabled:
-            raise AppError("the owner account is missing or disabled", status_code=401, code="unauthorized")
-        return user
-    raise AppError("sign in first", status_code=401, code="unauthorized")
+    user = await resolve_user(request, settings, db)
+    if user is None:
+        raise Unauthorized("sign in first")
+    limiter = rate_limiter_from(request.app.state)
+    if limiter is not None:
+        limiter.check(f"user:{user.id}")
+    request.state.user = user
+    return user
+
+
+async def get_admin_user(user: Annotated[User, Depends(get_current_user)]) -> User:
+    if user.role != "admin":
+        raise Forbidden("only an admin can do this")
+    return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+AdminUser = Annotated[User, Depends(get_admin_user)]
 
 _DEVICE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -55,3 +82,45 @@ def get_device_id(x_device_id: Annotated[str | None, Header()] = None) -> str | 
 
 
 DeviceId = Annotated[str | None, Depends(get_device_id)]
+
+
+def presented_token(request: Request) -> str | None:
+    """An API token sent as ``Authorization: Bearer …`` or ``x-api-key: …`` (the two are equivalent)."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.headers.get("x-api-key", "").strip() or None
+
+
+def token_verifier(request: Request) -> TokenVerifier:
+    verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
+    if verifier is None:
+        verifier = request.app.state.token_verifier = TokenVerifier(request.app.state.db)
+    return verifier
+
+
+async def get_api_user(request: Request, settings: SettingsDep) -> ApiPrincipal:
+    """The caller of a ``/v1`` request: the user of a valid API token, or 401.
+
+    ``LLM_ROUTER_AUTH=none``: no token is needed (SDKs always send one, so an unknown one means the owner).
+    """
+    token = presented_token(request)
+    principal: ApiPrincipal | None = None
+    if token is not None:
+        try:
+            principal = await token_verifier(request).verify(token)
+        except AppError:
+            if settings.auth != "none":
+                raise
+    if principal is None:
+        if settings.auth != "none":
+            raise invalid_token()
+        # single-user mode on an isolated network: no account or token to protect, so no rate limit
+        return ApiPrincipal(user_id=OWNER_USER_ID, username="owner", token_id=None)
+    limiter = rate_limiter_from(request.app.state)
+    if limiter is not None:
+        limiter.check(f"token:{principal.token_id}")
+    return principal
+
+
+ApiUser = Annotated[ApiPrincipal, Depends(get_api_user)]

@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from llm_router.api.compat import is_v1, v1_app_error, v1_error_response
 from llm_router.core.errors import AppError
 
 
@@ -27,19 +28,25 @@ def _describe_validation(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
-    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status_code)
+    if is_v1(request):  # OpenAI/Anthropic clients parse errors in their own protocol's shape
+        return v1_app_error(request, exc)
+    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status_code, headers=exc.headers)
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if is_v1(request):
+        return v1_error_response(request, 422, "invalid_request", _describe_validation(exc))
     return JSONResponse(error_body("invalid_request", _describe_validation(exc)), status_code=422)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     message = exc.detail if isinstance(exc.detail, str) else "request failed"
+    if is_v1(request):
+        return v1_error_response(request, exc.status_code, f"http_{exc.status_code}", message, exc.headers)
     return JSONResponse(
         error_body(f"http_{exc.status_code}", message),
         status_code=exc.status_code,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from llm_router.core.logging import redact
 
@@ -54,11 +54,60 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body accepted; larger bodies get 413.",
     )
+    providers_file: Path | None = Field(
+        default=None,
+        description="YAML or TOML file listing further providers (OpenAI-compatible endpoints and others).",
+    )
+    routes: Path | None = Field(
+        default=None,
+        description="YAML or TOML file of routes for `/v1`: aliases, fallback chains, local-first, cache.",
+    )
+    trusted_header: str = Field(
+        default="Remote-User",
+        min_length=1,
+        description="`trusted-header` mode: the request header carrying the signed-in user name.",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="`trusted-header` mode: comma-separated addresses/CIDRs of the reverse proxies.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Master key for the key vault (base64, 32 bytes); default: `<data_dir>/secret.key`.",
+    )
+    allowed_private_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated hosts/CIDRs that custom provider URLs may reach on private networks.",
+    )
+    rate_limit_per_minute: int = Field(
+        default=600,
+        ge=1,
+        description="Requests per minute allowed per signed-in user and per API token (429 beyond).",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies", "allowed_private_hosts", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or CIDR") from None
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from llm_router.db.models import Base
+from llm_router.db.search_objects import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -17,6 +18,7 @@ def run_migrations(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,  # the FTS tables / tsvector columns are not modelled
     )
     with context.begin_transaction():
         context.run_migrations()

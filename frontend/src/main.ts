@@ -1,0 +1,48 @@
+// Entry: device id, theme, keyboard-safe viewport, sign-in gate, then the app.
+import "./styles/main.css";
+import { Api, ApiError } from "./lib/api";
+import { deviceId } from "./lib/device";
+import { Store } from "./lib/store";
+import type { AuthStatus } from "./lib/types";
+import { mountApp } from "./ui/app";
+import { authScreen } from "./ui/auth";
+import { applyTheme, loadTheme } from "./ui/theme";
+
+const cookies = {
+  get: () => document.cookie,
+  set: (value: string) => void (document.cookie = value),
+};
+
+/** Keeps the layout inside the visual viewport so the input stays above the on-screen keyboard. */
+function trackViewport(): void {
+  const viewport = window.visualViewport;
+  if (!viewport) return;
+  const sync = (): void => document.documentElement.style.setProperty("--vvh", `${viewport.height}px`);
+  viewport.addEventListener("resize", sync);
+  sync();
+}
+
+async function authStatus(api: Api): Promise<AuthStatus | null> {
+  try {
+    return await api.authStatus();
+  } catch (error) {
+    // Before the auth endpoints exist (or in single-user mode) the app simply opens.
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
+async function boot(): Promise<void> {
+  applyTheme(loadTheme());
+  trackViewport();
+  const root = document.getElementById("app")!;
+  const api = new Api(deviceId(localStorage, cookies));
+  const auth = await authStatus(api).catch(() => null);
+  if (auth && auth.auth_mode === "password" && !auth.user) {
+    root.replaceChildren(authScreen(api, auth.needs_setup ? "setup" : "login", () => location.reload()));
+    return;
+  }
+  mountApp(root, api, new Store(), auth);
+}
+
+void boot();

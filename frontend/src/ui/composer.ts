@@ -1,0 +1,148 @@
+// The prompt input: Enter sends, Shift+Enter adds a line, slash commands complete in a popup.
+import { completions, type CommandContext, type Completion } from "../lib/commands";
+import { Emitter } from "../lib/emitter";
+import { button, h, type Component } from "./dom";
+
+interface ComposerEvents extends Record<string, unknown> {
+  submit: string;
+}
+
+export class Composer extends Emitter<ComposerEvents> implements Component {
+  readonly el: HTMLElement;
+  readonly input: HTMLTextAreaElement;
+  private readonly popup = h("ul", { class: "popup", role: "listbox", id: "command-popup", hidden: true });
+  private readonly notice = h("div", { class: "notice", role: "status", "aria-live": "polite", hidden: true });
+  private items: Completion[] = [];
+  private selected = 0;
+
+  constructor(private readonly ctx: CommandContext) {
+    super();
+    this.input = h("textarea", {
+      class: "prompt",
+      rows: 1,
+      placeholder: "message, or / for commands",
+      "aria-label": "message",
+      "aria-controls": "command-popup",
+      enterkeyhint: "send",
+      autocomplete: "off",
+      spellcheck: true,
+    });
+    this.input.addEventListener("keydown", (event) => this.onKey(event));
+    this.input.addEventListener("input", () => {
+      this.autosize();
+      this.clearNotice();
+      this.refreshPopup();
+    });
+    const send = button("send", () => this.submit(), { class: "btn send", "aria-label": "send" });
+    this.el = h(
+      "div",
+      { class: "composer" },
+      this.popup,
+      this.notice,
+      h("div", { class: "input-row" }, h("span", { class: "caret", "aria-hidden": "true" }, "❯"), this.input, send),
+    );
+  }
+
+  showNotice(text: string, kind: "error" | "info" = "error"): void {
+    this.notice.textContent = text;
+    this.notice.dataset.kind = kind;
+    this.notice.hidden = false;
+  }
+
+  clearNotice(): void {
+    this.notice.hidden = true;
+  }
+
+  setText(text: string): void {
+    this.input.value = text;
+    this.autosize();
+    this.refreshPopup();
+  }
+
+  dispose(): void {
+    this.el.remove();
+  }
+
+  private submit(): void {
+    const text = this.input.value.trim();
+    if (!text) return;
+    this.closePopup();
+    this.emit("submit", text);
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    const open = !this.popup.hidden && this.items.length > 0;
+    if (open && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+      event.preventDefault();
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      this.select((this.selected + step + this.items.length) % this.items.length);
+    } else if (open && event.key === "Tab") {
+      event.preventDefault();
+      this.accept(false);
+    } else if (open && event.key === "Escape") {
+      event.preventDefault();
+      this.closePopup();
+    } else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      if (open) this.accept(true);
+      else this.submit();
+    }
+  }
+
+  /** Fills in the chosen completion; with Enter, runs it when it completes an argument. */
+  private accept(withEnter: boolean): void {
+    const item = this.items[this.selected];
+    if (!item) return;
+    const unchanged = this.input.value.trimEnd() === item.value.trimEnd();
+    this.setText(item.value);
+    this.input.focus();
+    if (withEnter && (item.runs || unchanged)) this.submit();
+  }
+
+  private refreshPopup(): void {
+    this.items = completions(this.input.value, this.ctx);
+    if (this.items.length === 0) {
+      this.closePopup();
+      return;
+    }
+    this.popup.replaceChildren(
+      ...this.items.map((item, index) =>
+        h(
+          "li",
+          {
+            role: "option",
+            class: "popup-item",
+            "data-value": item.value,
+            onmousedown: (event: Event) => {
+              event.preventDefault(); // keep focus in the textarea
+              this.select(index);
+              this.accept(true);
+            },
+          },
+          h("span", { class: "label" }, item.label),
+          item.tag ? h("span", { class: `tag tag-${item.tag === "fallback" ? "fallback" : "args"}` }, item.tag) : null,
+          h("span", { class: "detail" }, item.detail),
+        ),
+      ),
+    );
+    this.popup.hidden = false;
+    this.select(Math.min(this.selected, this.items.length - 1));
+  }
+
+  private select(index: number): void {
+    this.selected = Math.max(0, index);
+    Array.from(this.popup.children).forEach((li, i) => li.setAttribute("aria-selected", String(i === this.selected)));
+    this.popup.children[this.selected]?.scrollIntoView({ block: "nearest" });
+  }
+
+  private closePopup(): void {
+    this.popup.hidden = true;
+    this.items = [];
+    this.selected = 0;
+  }
+
+  private autosize(): void {
+    this.input.style.height = "auto";
+    this.input.style.height = `${Math.min(this.input.scrollHeight, 200)}px`;
+  }
+}

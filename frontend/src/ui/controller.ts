@@ -1,0 +1,242 @@
+// What the user's actions do: talks to the API, updates the store, starts streams. No rendering here.
+import { ApiError, type Api } from "../lib/api";
+import { helpLines, isCommand, parseCommand, type CommandContext } from "../lib/commands";
+import { formatCost, formatTokens } from "../lib/format";
+import type { Store } from "../lib/store";
+import type { Conversation, Message, Reasoning, SearchResult, UsageSummary } from "../lib/types";
+import type { ChatView } from "./chat";
+import type { Composer } from "./composer";
+import type { MessageActions } from "./message";
+import type { SidebarActions } from "./sidebar";
+import { Streams } from "./streams";
+
+export interface Shell {
+  chat: ChatView;
+  composer: Composer;
+  runSearch(query: string): Promise<void>;
+  closeDrawer(): void;
+  openDrawer(): void;
+}
+
+export class Controller implements CommandContext, MessageActions, SidebarActions {
+  readonly streams: Streams;
+  shell!: Shell;
+
+  constructor(
+    readonly api: Api,
+    readonly store: Store,
+  ) {
+    this.streams = new Streams(api, store, () => void this.afterGeneration());
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([
+      this.guard(this.api.models().then((m) => this.store.setModels(m))),
+      this.guard(this.api.listConversations(null).then((p) => this.store.setList(p.items, p.next_cursor, false))),
+      this.refreshUsage(),
+    ]);
+    const id = conversationFromHash();
+    if (id) await this.open(id);
+  }
+
+  /** Runs an action; API errors become a visible notice instead of an unhandled rejection. */
+  async guard<T>(work: Promise<T>): Promise<T | undefined> {
+    try {
+      return await work;
+    } catch (error) {
+      this.report(error);
+      return undefined;
+    }
+  }
+
+  report(error: unknown): void {
+    if (error instanceof ApiError && error.offline) this.store.setConnection("offline");
+    if (error instanceof ApiError && error.status === 401) {
+      // The session ended: reloading shows the sign-in screen (only if the server agrees, so no loop).
+      void this.api.authStatus().then((s) => s.user || location.reload(), () => undefined);
+    }
+    const text = error instanceof Error ? error.message : String(error);
+    this.shell.chat.notice([`error: ${text}`], "error");
+  }
+
+  // -- conversations ---------------------------------------------------------------------------
+  async open(id: string, flashId: string | null = null): Promise<void> {
+    const conversation = await this.guard(
+      flashId ? this.api.switchTo(id, flashId) : this.api.getConversation(id),
+    );
+    if (!conversation) return;
+    this.show(conversation);
+    this.shell.closeDrawer();
+    if (flashId) requestAnimationFrame(() => this.shell.chat.flashMessage(flashId));
+  }
+
+  show(conversation: Conversation): void {
+    this.streams.stopAll();
+    this.store.setConversation(conversation);
+    if (conversationFromHash() !== conversation.id) history.replaceState(null, "", `#/c/${conversation.id}`);
+    this.streams.followAll(conversation.messages);
+    void this.refreshUsage();
+  }
+
+  async reload(): Promise<void> {
+    const id = this.store.conversation?.id;
+    if (id) await this.guard(this.api.getConversation(id).then((c) => this.show(c)));
+  }
+
+  async submit(text: string): Promise<void> {
+    if (isCommand(text)) {
+      const parsed = parseCommand(text, this);
+      if ("error" in parsed) {
+        this.shell.composer.showNotice(parsed.error);
+        return;
+      }
+      this.shell.composer.setText("");
+      await this.guard(parsed.run(this));
+      return;
+    }
+    const conversation = this.store.conversation ?? (await this.guard(this.createConversation()));
+    if (!conversation) return;
+    const { model, temperature, reasoning } = this.store.params;
+    const leaf = conversation.messages.at(-1)?.id ?? null;
+    const sent = await this.guard(this.api.send(conversation.id, text, leaf, { model, temperature, reasoning }));
+    if (!sent) return;
+    this.shell.composer.setText("");
+    const fresh = await this.guard(this.api.getConversation(conversation.id));
+    if (fresh) this.show(fresh);
+  }
+
+  /** No title is sent: the server names the conversation from the first exchange. */
+  private createConversation(): Promise<Conversation> {
+    const { model, temperature, reasoning } = this.store.params;
+    return this.api.createConversation({ model, temperature, reasoning });
+  }
+
+  /** Usage and the list entry (title, count, time) change when an answer ends. */
+  private async afterGeneration(): Promise<void> {
+    const id = this.store.conversation?.id;
+    const [fresh] = await Promise.all([id ? this.api.getConversation(id).catch(() => null) : null, this.refreshUsage()]);
+    if (!fresh || this.store.conversation?.id !== fresh.id) return;
+    this.store.conversation.title = fresh.title;
+    this.store.upsertSummary(fresh);
+  }
+
+  async refreshUsage(): Promise<void> {
+    const id = this.store.conversation?.id;
+    const [overall, conversation] = await Promise.all([
+      this.api.usage("overall").catch(() => null),
+      id ? this.api.usage("conversation", id).catch(() => null) : Promise.resolve(null),
+    ]);
+    this.store.setUsage({ overall, conversation });
+  }
+
+  // -- SidebarActions --------------------------------------------------------------------------
+  openMessage(conversationId: string, messageId: string | null): void {
+    void this.open(conversationId, messageId);
+  }
+  async newConversation(): Promise<void> {
+    this.streams.stopAll();
+    this.store.setConversation(null);
+    history.replaceState(null, "", "#/");
+    this.shell.closeDrawer();
+    this.shell.composer.input.focus();
+    void this.refreshUsage();
+  }
+  rename(id: string, title: string): void {
+    void this.guard(this.api.updateConversation(id, { title })).then((c) => {
+      if (!c) return;
+      if (this.store.conversation?.id === id) this.store.conversation.title = c.title;
+      this.store.upsertSummary(c);
+    });
+  }
+  remove(id: string): void {
+    void this.guard(this.api.deleteConversation(id)).then(() => {
+      this.store.removeSummary(id);
+      if (this.store.conversation?.id === id) void this.newConversation();
+    });
+  }
+  clone(id: string): void {
+    void this.guard(this.api.cloneConversation(id)).then((c) => c && this.show(c));
+  }
+  async loadMore(): Promise<void> {
+    const page = await this.guard(this.api.listConversations(this.store.nextCursor));
+    if (page) this.store.setList(page.items, page.next_cursor, true);
+  }
+  async search(query: string): Promise<SearchResult[]> {
+    return (await this.guard(this.api.search(query)))?.results ?? [];
+  }
+
+  // -- MessageActions --------------------------------------------------------------------------
+  branch(message: Message): void {
+    void this.guard(this.api.branch(message.id)).then((c) => c && this.show(c));
+  }
+  edit(message: Message, content: string): void {
+    void this.guard(this.api.edit(message.id, content)).then((r) => r && this.reload());
+  }
+  retry(message: Message): void {
+    const { model, temperature, reasoning } = this.store.params;
+    void this.guard(this.api.regenerate(message.id, { model, temperature, reasoning })).then((r) => r && this.reload());
+  }
+  cancel(message: Message): void {
+    void this.guard(this.api.cancel(message.id)).then((m) => m && this.store.updateMessage(m));
+  }
+  continue(message: Message): void {
+    void this.guard(this.api.continueMessage(message.id)).then((r) => r && this.reload());
+  }
+  switchTo(_message: Message, siblingId: string): void {
+    const id = this.store.conversation?.id;
+    if (id) void this.guard(this.api.switchTo(id, siblingId)).then((c) => c && this.show(c));
+  }
+
+  // -- CommandContext --------------------------------------------------------------------------
+  models() {
+    return this.store.modelsInfo?.models ?? [];
+  }
+  async setModel(id: string): Promise<void> {
+    await this.updateParams({ model: id });
+  }
+  async setTemperature(value: number): Promise<void> {
+    await this.updateParams({ temperature: value });
+  }
+  async setReasoning(level: Reasoning): Promise<void> {
+    await this.updateParams({ reasoning: level });
+  }
+  private async updateParams(params: { model?: string; temperature?: number; reasoning?: Reasoning }): Promise<void> {
+    this.store.setParams(params);
+    const id = this.store.conversation?.id;
+    if (id) {
+      const updated = await this.api.updateConversation(id, params);
+      this.store.conversation = { ...this.store.conversation!, ...params, title: updated.title };
+    }
+  }
+  async appendSystem(text: string): Promise<void> {
+    const conversation = this.store.conversation ?? (await this.createConversation());
+    const updated = await this.api.appendSystem(conversation.id, text);
+    this.show(updated);
+    this.shell.chat.notice(["system prompt is now:", ...updated.system_prompt.split("\n")]);
+  }
+  showHelp(): void {
+    this.shell.chat.notice(["commands:", ...helpLines(), "Enter sends · Shift+Enter new line · Tab completes"]);
+  }
+  async showSearch(query: string): Promise<void> {
+    this.shell.openDrawer();
+    await this.shell.runSearch(query);
+  }
+  async branchHere(): Promise<void> {
+    const last = this.store.conversation?.messages.at(-1);
+    if (!last) throw new Error("nothing to branch from yet: send a message first");
+    const branched = await this.api.branch(last.id);
+    this.show(branched);
+  }
+  async showStats(): Promise<void> {
+    await this.refreshUsage();
+    const line = (name: string, u: UsageSummary | null): string =>
+      u
+        ? `${name}: ${u.requests} requests · ${formatTokens(u.tokens_in)} in · ${formatTokens(u.tokens_out)} out · ${formatCost(u.cost)}${u.unknown_cost_requests ? ` (+${u.unknown_cost_requests} unpriced)` : ""}`
+        : `${name}: –`;
+    this.shell.chat.notice(["usage:", line("conversation", this.store.usage.conversation), line("overall", this.store.usage.overall)]);
+  }
+}
+
+export function conversationFromHash(): string | null {
+  return /^#\/c\/([0-9a-f]{32})$/.exec(location.hash)?.[1] ?? null;
+}

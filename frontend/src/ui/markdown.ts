@@ -1,0 +1,77 @@
+// Model output → safe DOM: marked renders, DOMPurify keeps only plain rich text (strict allow-list).
+import DOMPurify from "dompurify";
+import { Marked } from "marked";
+import { copyButton, h } from "./dom";
+
+const ALLOWED_TAGS = [
+  "a", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+  "li", "mark", "ol", "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "th",
+  "thead", "tr", "ul",
+];
+const ALLOWED_ATTR = ["href", "title", "class", "start", "align"];
+const SAFE_URL = /^(?:https?:|mailto:)/i;
+
+const purifier = DOMPurify(window);
+purifier.addHook("afterSanitizeAttributes", (node) => {
+  if (node.tagName === "A") {
+    const href = node.getAttribute("href") ?? "";
+    if (!SAFE_URL.test(href)) node.removeAttribute("href");
+    node.setAttribute("target", "_blank");
+    node.setAttribute("rel", "noopener noreferrer");
+  }
+  // Only our own highlight/language classes; model output cannot borrow the app's classes.
+  const cls = node.getAttribute("class");
+  if (cls !== null) {
+    const kept = cls.split(/\s+/).filter((c) => /^(language-[\w+#-]+|hljs[\w-]*)$/.test(c));
+    if (kept.length) node.setAttribute("class", kept.join(" "));
+    else node.removeAttribute("class");
+  }
+});
+
+const marked = new Marked({ gfm: true, breaks: false, async: false });
+// Images are never loaded from model output (tracking pixels, data: payloads): shown as links instead.
+marked.use({
+  renderer: {
+    image({ href, text }) {
+      return `<a href="${encodeURI(href)}">${text || href}</a>`;
+    },
+  },
+});
+
+export function sanitize(html: string, tags: string[] = ALLOWED_TAGS): DocumentFragment {
+  return purifier.sanitize(html, {
+    ALLOWED_TAGS: tags,
+    ALLOWED_ATTR: tags === ALLOWED_TAGS ? ALLOWED_ATTR : [],
+    ALLOWED_URI_REGEXP: SAFE_URL,
+    ALLOW_DATA_ATTR: false,
+    RETURN_DOM_FRAGMENT: true,
+  });
+}
+
+/** Markdown text → a sanitized fragment with a copy button on every code block. */
+export function renderMarkdown(text: string): DocumentFragment {
+  const fragment = sanitize(marked.parse(text) as string);
+  for (const pre of Array.from(fragment.querySelectorAll("pre"))) {
+    const code = pre.querySelector("code");
+    const lang = /language-([\w+#-]+)/.exec(code?.className ?? "")?.[1] ?? "";
+    const frame = h("div", { class: "codeblock" });
+    const bar = h("div", { class: "codebar" }, h("span", { class: "lang" }, lang || "text"));
+    bar.append(copyButton(() => code?.textContent ?? pre.textContent ?? ""));
+    pre.replaceWith(frame);
+    frame.append(bar, pre);
+  }
+  return fragment;
+}
+
+/** Server search snippets are escaped already with <mark> around hits; only <mark> survives. */
+export function renderSnippet(html: string): DocumentFragment {
+  return sanitize(html, ["mark"]);
+}
+
+/** Highlights code blocks under `root`; highlight.js and its languages load on first use. */
+export async function highlightIn(root: HTMLElement): Promise<void> {
+  const blocks = Array.from(root.querySelectorAll<HTMLElement>("pre code:not(.hljs)"));
+  if (blocks.length === 0) return;
+  const { highlightBlock } = await import("./highlight");
+  blocks.forEach(highlightBlock);
+}

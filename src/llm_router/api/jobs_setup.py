@@ -1,0 +1,31 @@
+"""Start and stop the generation jobs with the app (called from the lifespan in ``api/app.py``)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from llm_router.core.settings import Settings
+from llm_router.db.engine import Database
+from llm_router.providers.registry import ProviderRegistry
+from llm_router.services.generation import GenerationManager
+from llm_router.services.job_events import RedisRelay
+from llm_router.services.model_choice import RegistryResolver
+
+
+async def start_jobs(app: FastAPI, settings: Settings, db: Database) -> None:
+    """After ``start_providers``: the resolver reads ``app.state.providers`` on every use."""
+
+    def registry() -> ProviderRegistry:
+        providers: ProviderRegistry = app.state.providers
+        return providers
+
+    relay = RedisRelay(settings.redis_url) if settings.redis_url else None
+    jobs = GenerationManager(db, RegistryResolver(registry), relay)
+    app.state.jobs = jobs
+    await jobs.start()
+
+
+async def stop_jobs(app: FastAPI) -> None:
+    jobs: GenerationManager | None = getattr(app.state, "jobs", None)
+    if jobs is not None:
+        await jobs.stop()

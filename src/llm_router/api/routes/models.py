@@ -1,0 +1,60 @@
+"""``GET /api/models``: the model catalog as the web app shows it."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from llm_router.api.deps import CatalogDep, CurrentUser
+from llm_router.providers.base import ReasoningLevel
+
+router = APIRouter(prefix="/api/models", tags=["models"])
+
+
+class CapabilitiesPublic(BaseModel):
+    vision: bool
+    reasoning: bool
+    image_generation: bool
+    context_window: int | None = Field(examples=[400000], description="tokens; null when unknown")
+
+
+class PricePublic(BaseModel):
+    input_per_mtok: float = Field(examples=[1.25], description="USD per million input tokens")
+    output_per_mtok: float = Field(examples=[10.0], description="USD per million output tokens")
+
+
+class CatalogModelPublic(BaseModel):
+    id: str = Field(examples=["gpt-5.1", "ollama/llama3.2"], description="what `model` fields accept")
+    provider: str = Field(examples=["openai"])
+    model: str = Field(description="the provider's own model id")
+    source: Literal["live", "fallback"] = Field(
+        description="live: listed by the provider's /models; fallback: from the bundled list"
+    )
+    is_local: bool
+    capabilities: CapabilitiesPublic
+    price: PricePublic | None = Field(description="null when the price is unknown (not free); $0 when local")
+
+
+class ProviderPublic(BaseModel):
+    name: str = Field(examples=["openai"])
+    protocol: Literal["openai", "anthropic"]
+    status: Literal["ok", "error", "unknown"] = Field(
+        description="unknown until the first refresh; error: the last list is kept and `error` says why"
+    )
+    error: str | None = None
+    is_local: bool
+
+
+class ModelsPublic(BaseModel):
+    default_model: str | None = Field(examples=["gpt-5.1"])
+    default_reasoning: ReasoningLevel | None = Field(examples=["low"])
+    providers: list[ProviderPublic]
+    models: list[CatalogModelPublic]
+    hint: str | None = Field(description="how to add a provider, when none is configured")
+
+
+@router.get("", summary="Configured providers and their models, with capabilities and prices")
+async def list_models(_user: CurrentUser, catalog: CatalogDep) -> ModelsPublic:
+    return ModelsPublic.model_validate(catalog.snapshot())

@@ -1,0 +1,165 @@
+"""Helpers the adapters' error mappings share: safe text, Retry-After, and kinds from HTTP status.
+
+Each adapter still has exactly one function that turns any exception into ``UpstreamError``; these are the
+pieces both of them need, so the two mappings agree.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx2
+
+from llm_router.core.logging import redact
+from llm_router.providers.base import ErrorKind, UpstreamError
+
+_TOKENISH = re.compile(r"[A-Za-z0-9_\-*.]{8,}")
+_CONTEXT_HINTS = re.compile(
+    r"context[_ ]length|context window|maximum context|prompt is too long|too many tokens|"
+    r"reduce the length|input is too long|exceeds the model",
+    re.I,
+)
+MAX_MESSAGE = 300
+
+# Errors raised while reading a stream come straight from the transport (httpx2, under both SDKs).
+TIMEOUT_ERRORS: tuple[type[Exception], ...] = (httpx2.TimeoutException,)
+TRANSPORT_ERRORS: tuple[type[Exception], ...] = (httpx2.HTTPError, httpx2.StreamError)
+# What a malformed event turns into inside the SDKs or our parsing of it.
+MALFORMED_ERRORS: tuple[type[Exception], ...] = (ValueError, KeyError, TypeError, AttributeError)
+
+
+def scrub_secret(text: str, secret: str | None) -> str:
+    """Remove a key and any partial echo of it (``sk-abc***wxyz``) from text meant for people or logs."""
+    if secret:
+        text = text.replace(secret, "…")
+        text = _TOKENISH.sub(lambda m: "…" if _shares_secret(m.group(0), secret) else m.group(0), text)
+    return redact(text)
+
+
+def _shares_secret(word: str, secret: str) -> bool:
+    # a masked echo keeps a prefix and a suffix of the key around the stars
+    return any(len(piece) >= 6 and piece in secret for piece in word.split("*"))
+
+
+def safe_text(text: str, secret: str | None) -> str:
+    return scrub_secret(" ".join(text.split()), secret)[:MAX_MESSAGE]
+
+
+def retry_after_seconds(headers: Mapping[str, str] | Any) -> float | None:
+    """Seconds to wait from ``retry-after-ms``, ``retry-after`` (seconds or an HTTP date)."""
+    try:
+        if (ms := headers.get("retry-after-ms")) is not None:
+            return max(0.0, float(ms) / 1000)
+        value = headers.get("retry-after")
+    except (TypeError, ValueError):
+        return None
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def upstream_message(body: object) -> str:
+    """The provider's own error text from an error body (``{"error": {"message": …}}`` or similar)."""
+    if isinstance(body, Mapping):
+        inner = body.get("error", body)
+        if isinstance(inner, Mapping):
+            message = inner.get("message")
+            if isinstance(message, str):
+                return message
+        elif isinstance(inner, str):
+            return inner
+        message = body.get("message")
+        if isinstance(message, str):
+            return message
+    if isinstance(body, str):
+        return body
+    return ""
+
+
+def error_type(body: object) -> str:
+    """``type``/``code`` of an error body, e.g. ``overloaded_error`` or ``context_length_exceeded``."""
+    if isinstance(body, Mapping):
+        inner = body.get("error", body)
+        if isinstance(inner, Mapping):
+            parts = [inner.get("type"), inner.get("code")]
+            return " ".join(p for p in parts if isinstance(p, str))
+        kind = body.get("type")
+        return kind if isinstance(kind, str) else ""
+    return ""
+
+
+def kind_for_status(status: int | None, text: str, kind_hint: str) -> ErrorKind:
+    """The error kind of an HTTP error answer (or of an error event in a stream: no status), from its
+    status and what the body says."""
+    if status is None:
+        status = 400 if "invalid_request" in kind_hint else 500
+    if status == 529 or "overloaded" in kind_hint:
+        return "overloaded"
+    if status in (401, 403) or "authentication" in kind_hint or "permission" in kind_hint:
+        return "auth"
+    if status == 429 or "rate_limit" in kind_hint:
+        return "rate_limit"
+    if status == 413 or "context_length" in kind_hint or _CONTEXT_HINTS.search(text):
+        return "context_length"
+    if status == 404 or "not_found" in kind_hint:
+        return "not_found"
+    if status == 408:
+        return "timeout"
+    if status >= 500:
+        return "upstream_error"
+    return "bad_request"
+
+
+def explain(kind: ErrorKind, *, provider: str, model: str, key_fix: str, detail: str) -> str:
+    """A message that says what happened and, when we know, how to fix it."""
+    suffix = f" ({detail})" if detail else ""
+    match kind:
+        case "auth":
+            return f"{provider} rejected the API key{suffix}: {key_fix}"
+        case "rate_limit":
+            return f"{provider} is rate-limiting requests{suffix}; wait and retry, or pick another model"
+        case "overloaded":
+            return f"{provider} is overloaded{suffix}; retry shortly or pick another model"
+        case "context_length":
+            return f"the conversation is too long for {model}{suffix}; shorten it or pick a larger model"
+        case "not_found":
+            return f"{provider} does not know model {model!r}{suffix}; see GET /api/models for available ones"
+        case "timeout":
+            return f"{provider} did not answer in time{suffix}; retry or raise the timeout"
+        case "connection":
+            return f"cannot reach {provider}{suffix}; check its base URL and that the server is running"
+        case "stream_cut":
+            return f"the answer from {provider} broke off mid-stream{suffix}; retry or continue"
+        case "upstream_error":
+            return f"{provider} failed with a server error{suffix}; retry later"
+        case "bad_request":
+            return f"{provider} refused the request{suffix}"
+
+
+def cut_short(provider: str, model: str) -> UpstreamError:
+    """A stream that ended cleanly but without the model's final event."""
+    return UpstreamError(
+        "stream_cut",
+        f"the answer from {provider} ended before the model finished; retry or continue",
+        provider=provider,
+        model=model,
+    )
+
+
+def is_expected(exc: Exception, sdk_error: type[Exception], *, mid_stream: bool) -> bool:
+    """Whether a failure is the provider's or the network's (anything else is a bug worth a traceback)."""
+    if isinstance(exc, (sdk_error, UpstreamError, *TIMEOUT_ERRORS, *TRANSPORT_ERRORS)):
+        return True
+    return mid_stream and isinstance(exc, MALFORMED_ERRORS)

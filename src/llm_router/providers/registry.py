@@ -1,0 +1,232 @@
+"""The configured providers, one adapter each, and how a model name finds its provider.
+
+Names: ``provider/model`` when the prefix is a configured provider (split on the first "/" only, so
+``openrouter/anthropic/claude-sonnet-4.5`` is OpenRouter's ``anthropic/claude-sonnet-4.5``); a bare name
+goes to the provider whose model list has it, else by family (``claude-*`` → anthropic, ``gpt-*``/o-series
+→ openai). Providers named ``openai`` and ``anthropic`` list their models bare; every other provider's
+models are listed as ``provider/model``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from llm_router.core.errors import AppError
+from llm_router.core.settings import Settings
+from llm_router.providers.anthropic_messages import AnthropicMessagesModel
+from llm_router.providers.base import ChatModel, ReasoningLevel
+from llm_router.providers.capabilities import Capabilities, capabilities_for, fallback_models
+from llm_router.providers.config import ProviderConfig, load_provider_configs
+from llm_router.providers.openai_chat import OpenAIChatModel
+from llm_router.providers.sdk_options import HttpClient
+
+HttpClientFactory = Callable[[ProviderConfig], HttpClient]
+
+BARE_ID_PROVIDERS = frozenset({"openai", "anthropic"})
+FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^claude-"), "anthropic"),
+    (re.compile(r"^(gpt-|chatgpt-|o1($|-)|o3($|-)|o4)"), "openai"),
+)
+# what to set for a well-known provider that is missing
+SETUP_HINTS: dict[str, str] = {
+    "openai": "set OPENAI_API_KEY or add an OpenAI key under Settings → Keys",
+    "anthropic": "set ANTHROPIC_API_KEY or add an Anthropic key under Settings → Keys",
+    "openrouter": "set OPENROUTER_API_KEY or add an OpenRouter key under Settings → Keys",
+    "ollama": "set OLLAMA_BASE_URL (e.g. http://127.0.0.1:11434)",
+}
+DEFAULT_MODEL: tuple[str, str, ReasoningLevel] = ("openai", "gpt-5.1", "low")
+MODELS_IN_ERRORS = 20
+
+
+class ProviderAdapter(ChatModel, Protocol):
+    async def list_models(self) -> list[str]: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedModel:
+    id: str  # the routable name, as the catalog lists it
+    provider: ProviderConfig
+    model_id: str  # the provider's own id
+    adapter: ChatModel
+    is_local: bool
+    capabilities: Capabilities
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultModel:
+    id: str
+    reasoning: ReasoningLevel | None
+
+
+def catalog_id(provider: str, model_id: str) -> str:
+    return model_id if provider in BARE_ID_PROVIDERS else f"{provider}/{model_id}"
+
+
+def make_adapter(
+    config: ProviderConfig, http_client_factory: HttpClientFactory | None, max_retries: int
+) -> ProviderAdapter:
+    client = http_client_factory(config) if http_client_factory else None
+    if config.protocol == "anthropic":
+        return AnthropicMessagesModel(config, http_client=client, max_retries=max_retries)
+    return OpenAIChatModel(config, http_client=client, max_retries=max_retries)
+
+
+class ProviderRegistry:
+    """Static providers (environment, file) plus dynamic ones (the key vault), which win on a name clash."""
+
+    def __init__(
+        self,
+        configs: Iterable[ProviderConfig],
+        *,
+        http_client_factory: HttpClientFactory | None = None,
+        max_retries: int = 2,
+    ) -> None:
+        self._factory = http_client_factory
+        self._max_retries = max_retries
+        self._static = {c.name: c for c in configs}
+        self._dynamic: dict[str, ProviderConfig] = {}
+        self._adapters: dict[str, tuple[ProviderConfig, ProviderAdapter]] = {}
+        self._retired: list[ProviderAdapter] = []
+        self._known: dict[str, tuple[str, ...]] = {}  # provider -> model ids (live list or fallback)
+        self._listeners: list[Callable[[], None]] = []
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        environ: Mapping[str, str] = os.environ,
+        *,
+        http_client_factory: HttpClientFactory | None = None,
+        max_retries: int = 2,
+    ) -> ProviderRegistry:
+        return cls(
+            load_provider_configs(settings, environ),
+            http_client_factory=http_client_factory,
+            max_retries=max_retries,
+        )
+
+    # ------------------------------------------------------------ providers
+
+    def configs(self) -> list[ProviderConfig]:
+        merged = dict(self._static)
+        merged.update(self._dynamic)
+        return list(merged.values())
+
+    def get(self, name: str) -> ProviderConfig | None:
+        return self._dynamic.get(name) or self._static.get(name)
+
+    def replace_dynamic(self, configs: list[ProviderConfig]) -> None:
+        """Swap in the vault's providers; adapters of unchanged configs are kept (and their connections)."""
+        self._dynamic = {c.name: c for c in configs}
+        for name in list(self._adapters):
+            config, adapter = self._adapters[name]
+            if self.get(name) != config:
+                # a running generation may still hold it: close it at shutdown, not now
+                self._retired.append(adapter)
+                del self._adapters[name]
+                self._known.pop(name, None)
+        for listener in self._listeners:
+            listener()
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Called after the dynamic providers change (the catalog refreshes then)."""
+        self._listeners.append(listener)
+
+    def adapter(self, name: str) -> ProviderAdapter:
+        config = self.get(name)
+        if config is None:
+            raise self._not_configured(name)
+        cached = self._adapters.get(name)
+        if cached is not None and cached[0] == config:
+            return cached[1]
+        adapter = make_adapter(config, self._factory, self._max_retries)
+        self._adapters[name] = (config, adapter)
+        return adapter
+
+    async def aclose(self) -> None:
+        adapters = [a for _, a in self._adapters.values()] + self._retired
+        self._adapters.clear()
+        self._retired.clear()
+        for adapter in adapters:
+            await adapter.aclose()
+
+    # ------------------------------------------------------------ models
+
+    def set_known_models(self, provider: str, model_ids: Iterable[str]) -> None:
+        """The catalog tells the registry what each provider serves, for bare-name lookups."""
+        self._known[provider] = tuple(model_ids)
+
+    def known_models(self, config: ProviderConfig) -> tuple[str, ...]:
+        if config.name in self._known:
+            return self._known[config.name]
+        if config.models is not None:
+            return config.models
+        return tuple(m.id for m in fallback_models() if m.provider == config.name)
+
+    def available_ids(self) -> list[str]:
+        return [catalog_id(c.name, m) for c in self.configs() for m in self.known_models(c)]
+
+    def resolve(self, name: str) -> ResolvedModel:
+        """The provider and adapter for a model name; ``AppError`` (4xx) saying what to do when none."""
+        name = name.strip()
+        if not name:
+            raise AppError("the model name is empty", status_code=400, code="model_not_found")
+        prefix, sep, rest = name.partition("/")
+        if sep and rest and (config := self.get(prefix)) is not None:
+            return self._resolved(config, rest)
+        for config in self.configs():
+            if name in self.known_models(config):
+                return self._resolved(config, name)
+        if sep and rest and prefix in SETUP_HINTS:
+            raise self._not_configured(prefix)
+        for pattern, provider in FAMILIES:
+            if pattern.match(name):
+                if (config := self.get(provider)) is None:
+                    raise self._not_configured(provider, model=name)
+                return self._resolved(config, name)
+        raise self._unknown(name)
+
+    def default_model(self) -> DefaultModel | None:
+        provider, model, reasoning = DEFAULT_MODEL
+        if self.get(provider) is not None:
+            return DefaultModel(model, reasoning)
+        ids = self.available_ids()
+        return DefaultModel(ids[0], None) if ids else None
+
+    def _resolved(self, config: ProviderConfig, model_id: str) -> ResolvedModel:
+        return ResolvedModel(
+            id=catalog_id(config.name, model_id),
+            provider=config,
+            model_id=model_id,
+            adapter=self.adapter(config.name),
+            is_local=config.is_local,
+            capabilities=capabilities_for(model_id),
+        )
+
+    def _not_configured(self, provider: str, *, model: str | None = None) -> AppError:
+        fix = SETUP_HINTS.get(provider, f"add a provider named {provider!r} under Settings → Keys")
+        what = f"model {model!r} needs provider {provider!r}" if model else f"provider {provider!r}"
+        return AppError(f"{what}, which is not configured: {fix}", code="provider_not_configured")
+
+    def _unknown(self, name: str) -> AppError:
+        ids = self.available_ids()
+        if not ids:
+            hint = "no provider is configured: " + no_provider_hint()
+        else:
+            more = f" and {len(ids) - MODELS_IN_ERRORS} more" if len(ids) > MODELS_IN_ERRORS else ""
+            hint = f"available: {', '.join(ids[:MODELS_IN_ERRORS])}{more} (GET /api/models lists them all)"
+        return AppError(f"unknown model {name!r}; {hint}", status_code=404, code="model_not_found")
+
+
+def no_provider_hint() -> str:
+    return (
+        "set OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY, or OLLAMA_BASE_URL for local models, "
+        "or list OpenAI-compatible servers in LLM_ROUTER_PROVIDERS_FILE, or add a key under Settings → Keys; "
+        "then restart (environment) or reload (Settings → Keys)"
+    )

@@ -1,0 +1,73 @@
+"""Server-side login sessions. The cookie holds 256 random bits; the database only their SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+
+from llm_router.core.ids import utcnow
+from llm_router.db.engine import Database
+from llm_router.db.models import Session, User
+
+SESSION_COOKIE = "llmr_session"
+SESSION_LIFETIME = timedelta(days=30)
+# last_seen_at is refreshed at most this often, so reads do not turn into a write per request.
+_TOUCH_EVERY = timedelta(minutes=10)
+
+
+def _digest(cookie_value: str) -> str:
+    return hashlib.sha256(cookie_value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+async def create_session(db: Database, user_id: str, user_agent: str | None) -> str:
+    """Store a new session and return the cookie value (shown once, never stored)."""
+    value = secrets.token_urlsafe(32)
+    now = utcnow()
+    async with db.write() as session:
+        session.add(
+            Session(
+                id=_digest(value),
+                user_id=user_id,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + SESSION_LIFETIME,
+                user_agent=(user_agent or "")[:255] or None,
+            )
+        )
+    return value
+
+
+async def user_for_session(db: Database, cookie_value: str) -> User | None:
+    """The enabled user owning a live session, or None (expired, revoked, unknown or disabled)."""
+    if not cookie_value or len(cookie_value) > 128:
+        return None
+    session_id = _digest(cookie_value)
+    now = utcnow()
+    async with db.read() as session:
+        row = (
+            await session.execute(
+                select(Session, User).join(User, User.id == Session.user_id).where(Session.id == session_id)
+            )
+        ).first()
+    if row is None:
+        return None
+    login, user = row[0], row[1]
+    if login.expires_at <= now or user.disabled:
+        return None
+    if now - login.last_seen_at > _TOUCH_EVERY:
+        async with db.write() as session:
+            await session.execute(update(Session).where(Session.id == session_id).values(last_seen_at=now))
+    return user
+
+
+async def revoke_session(db: Database, cookie_value: str) -> None:
+    async with db.write() as session:
+        await session.execute(delete(Session).where(Session.id == _digest(cookie_value)))
+
+
+async def revoke_user_sessions(db: Database, user_id: str) -> None:
+    async with db.write() as session:
+        await session.execute(delete(Session).where(Session.user_id == user_id))

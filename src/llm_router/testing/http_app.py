@@ -1,0 +1,168 @@
+"""The fake provider's HTTP side: a Starlette app that records each request and plays its script."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from llm_router.testing import anthropic_wire, openai_wire
+from llm_router.testing.playback import PauseGate, ScriptedResponse, Wire
+from llm_router.testing.script import Behaviour, InvalidRequest, Prompt, RecordedRequest
+
+REDACTED = "[redacted]"
+_CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key", "api-key"})
+
+
+OPENAI = Wire(
+    parse=openai_wire.parse_request,
+    error=lambda status, message, _request_id: openai_wire.error_body(status, message),
+    invalid=lambda message, _request_id: openai_wire.invalid_request_body(message),
+    body=openai_wire.completion_body,
+    frames=openai_wire.stream_frames,
+    stream_error=lambda status, message, _request_id: openai_wire.stream_error_frame(status, message),
+    stream_error_status=500,
+    malformed=openai_wire.MALFORMED_FRAME,
+    response_prefix="chatcmpl-",
+    tool_call_prefix="call_",
+    request_id_header=b"x-request-id",
+)
+ANTHROPIC = Wire(
+    parse=anthropic_wire.parse_request,
+    error=anthropic_wire.error_body,
+    invalid=anthropic_wire.invalid_request_body,
+    body=lambda script, prompt, message_id, _created: anthropic_wire.message_body(script, prompt, message_id),
+    frames=lambda script, prompt, message_id, _created: anthropic_wire.stream_frames(
+        script, prompt, message_id
+    ),
+    stream_error=anthropic_wire.stream_error_frame,
+    stream_error_status=529,
+    malformed=anthropic_wire.MALFORMED_FRAME,
+    response_prefix="msg_",
+    tool_call_prefix="toolu_",
+    request_id_header=b"request-id",
+)
+
+
+class FakeState:
+    """Everything a test can change; shared between the test's thread and the server's event loop."""
+
+    def __init__(self, models: list[str] | None, api_key: str | None, listed_models: list[str]) -> None:
+        self.models = models  # None: any model is accepted
+        self.api_key = api_key  # None: any non-empty key is accepted
+        self.listed_models = listed_models
+        self.default = Behaviour()
+        self.requests: list[RecordedRequest] = []
+        self.gate = PauseGate()
+        self._queue: list[tuple[str | None, Behaviour]] = []
+        self._lock = threading.Lock()
+
+    def enqueue(self, behaviour: Behaviour, model: str | None) -> None:
+        with self._lock:
+            self._queue.append((model, behaviour))
+
+    def clear_queue(self) -> None:
+        with self._lock:
+            self._queue.clear()
+
+    def next_behaviour(self, model: str) -> Behaviour:
+        with self._lock:
+            for i, (wanted, behaviour) in enumerate(self._queue):
+                if wanted is None or wanted == model:
+                    del self._queue[i]
+                    return behaviour
+            return self.default
+
+
+def presented_key(request: Request) -> str | None:
+    if key := request.headers.get("x-api-key"):
+        return key
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+def _record(state: FakeState, request: Request, body: Any, prompt: Prompt | None) -> None:
+    headers = {k: REDACTED if k in _CREDENTIAL_HEADERS else v for k, v in request.headers.items()}
+    state.requests.append(
+        RecordedRequest(
+            method=request.method,
+            path=request.url.path,
+            headers=headers,
+            json=body,
+            model=prompt.model if prompt else None,
+            images=prompt.images if prompt else [],
+            api_key=presented_key(request),
+        )
+    )
+
+
+def _key_accepted(state: FakeState, request: Request) -> bool:
+    key = presented_key(request)
+    return key is not None and (state.api_key is None or key == state.api_key)
+
+
+def _json_response(status: int, body: bytes, request_id: str, wire: Wire) -> Response:
+    headers = {wire.request_id_header.decode(): request_id}
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
+
+
+async def handle_chat(request: Request, state: FakeState, wire: Wire) -> Response:
+    request_id = f"req_{uuid.uuid4().hex}"
+    raw = await request.body()
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        body = None
+    try:
+        prompt: Prompt | None = wire.parse(body)
+        problem = None
+    except InvalidRequest as exc:
+        prompt, problem = None, str(exc)
+    _record(state, request, body, prompt)
+    if not _key_accepted(state, request):
+        return _json_response(401, wire.error(401, None, request_id), request_id, wire)
+    if prompt is None:
+        return _json_response(400, wire.invalid(problem or "invalid request", request_id), request_id, wire)
+    if state.models is not None and prompt.model not in state.models:
+        message = f"The model `{prompt.model}` does not exist or you do not have access to it."
+        return _json_response(404, wire.error(404, message, request_id), request_id, wire)
+    behaviour = state.next_behaviour(prompt.model)
+    return ScriptedResponse(behaviour, prompt, wire, request_id, state.gate)
+
+
+def build_app(state: FakeState) -> Starlette:
+    async def chat_completions(request: Request) -> Response:
+        return await handle_chat(request, state, OPENAI)
+
+    async def messages(request: Request) -> Response:
+        return await handle_chat(request, state, ANTHROPIC)
+
+    async def models(request: Request) -> Response:
+        anthropic = "anthropic-version" in request.headers
+        wire = ANTHROPIC if anthropic else OPENAI
+        _record(state, request, None, None)
+        if not _key_accepted(state, request):
+            return _json_response(401, wire.error(401, None, ""), "req_models", wire)
+        listed = state.models if state.models is not None else state.listed_models
+        body = (
+            anthropic_wire.models_body(listed)
+            if anthropic
+            else openai_wire.models_body(listed, 1_700_000_000)
+        )
+        return Response(body, media_type="application/json")
+
+    return Starlette(
+        routes=[
+            Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+            Route("/v1/messages", messages, methods=["POST"]),
+            Route("/v1/models", models, methods=["GET"]),
+        ]
+    )

@@ -1,0 +1,28 @@
+"""Small helpers shared by the browser tests (driving the composer, waiting for answers)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Locator, Page, expect
+
+
+def send(page: Page, text: str) -> None:
+    prompt = page.get_by_label("message", exact=True)
+    prompt.fill(text)
+    prompt.press("Enter")
+
+
+def assistant(page: Page, index: int = -1) -> Locator:
+    messages = page.locator("article.msg-assistant")
+    return messages.last if index == -1 else messages.nth(index)
+
+
+def wait_complete(message: Locator, timeout: float = 20_000) -> None:
+    expect(message).to_have_attribute("data-status", "complete", timeout=timeout)
+
+
+def open_drawer_if_phone(page: Page) -> None:
+    """On phones the conversation list is a drawer behind the ☰ button."""
+    menu = page.get_by_role("button", name="conversations")
+    if menu.is_visible():
+        menu.click()
+        expect(page.locator("#sidebar")).to_be_visible()

@@ -1,0 +1,56 @@
+"""The conversation list: newest first, infinite scroll, rename, clone and delete (with a confirm)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DESKTOP, PHONE, PageFactory, screenshot
+from tests.browser.helpers import open_drawer_if_phone
+
+pytestmark = pytest.mark.browser
+
+
+def test_newest_first_with_infinite_scroll(pages: PageFactory) -> None:
+    page = pages.new(PHONE)
+    origin = {"Origin": pages.base_url}
+    for i in range(36):
+        page.request.post("/api/conversations", data={"title": f"chat {i:02d}"}, headers=origin)
+    page.reload()
+    open_drawer_if_phone(page)
+    items = page.locator(".conv-list .conv")
+    expect(items.first.locator(".conv-title")).to_have_text("chat 35")
+    expect(items).to_have_count(30)
+    items.last.scroll_into_view_if_needed()
+    page.locator(".conv-list .sentinel").scroll_into_view_if_needed()
+    expect(items).to_have_count(36)
+    expect(items.last.locator(".conv-title")).to_have_text("chat 00")
+
+
+def test_rename_clone_delete(pages: PageFactory) -> None:
+    page = pages.new(DESKTOP)
+    origin = {"Origin": pages.base_url}
+    created = page.request.post("/api/conversations", data={"title": "original"}, headers=origin).json()
+    page.reload()
+    item = page.locator(".conv", has_text="original")
+
+    item.get_by_role("button", name="rename").click()
+    title = page.get_by_label("new title")
+    title.fill("renamed")
+    title.press("Enter")
+    expect(page.locator(".conv-title", has_text="renamed")).to_be_visible()
+    assert page.request.get(f"/api/conversations/{created['id']}").json()["title"] == "renamed"
+
+    page.locator(".conv", has_text="renamed").get_by_role("button", name="clone").click()
+    expect(page.locator(".conv-list .conv")).to_have_count(2)
+    expect(page).not_to_have_url(f"**/#/c/{created['id']}")
+
+    item = page.locator(f'.conv[data-id="{created["id"]}"]')
+    item.get_by_role("button", name="delete").click()
+    screenshot(page, "list-confirm-delete-desktop")
+    item.get_by_role("button", name="keep").click()
+    expect(page.locator(".conv-list .conv")).to_have_count(2)
+    item.get_by_role("button", name="delete").click()
+    item.get_by_role("button", name="yes, delete").click()
+    expect(page.locator(".conv-list .conv")).to_have_count(1)
+    assert page.request.get(f"/api/conversations/{created['id']}").status == 404
