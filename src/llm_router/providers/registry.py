@@ -17,11 +17,9 @@ from typing import Protocol
 
 from llm_router.core.errors import AppError
 from llm_router.core.settings import Settings
-from llm_router.providers.anthropic_messages import AnthropicMessagesModel
 from llm_router.providers.base import ChatModel, ReasoningLevel
 from llm_router.providers.capabilities import Capabilities, capabilities_for, fallback_models
 from llm_router.providers.config import ProviderConfig, load_provider_configs
-from llm_router.providers.openai_chat import OpenAIChatModel
 from llm_router.providers.sdk_options import HttpClient
 
 HttpClientFactory = Callable[[ProviderConfig], HttpClient]
@@ -72,8 +70,14 @@ def make_adapter(
     config: ProviderConfig, http_client_factory: HttpClientFactory | None, max_retries: int
 ) -> ProviderAdapter:
     client = http_client_factory(config) if http_client_factory else None
+    # Each SDK is imported only once a provider speaks its protocol: importing both costs seconds of
+    # start-up and tens of MB on a small machine.
     if config.protocol == "anthropic":
+        from llm_router.providers.anthropic_messages import AnthropicMessagesModel
+
         return AnthropicMessagesModel(config, http_client=client, max_retries=max_retries)
+    from llm_router.providers.openai_chat import OpenAIChatModel
+
     return OpenAIChatModel(config, http_client=client, max_retries=max_retries)
 
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import anthropic
 import httpx2
-import openai
 
 from llm_router.providers.config import ProviderConfig
 from llm_router.services.ssrf import AddressPolicy
@@ -27,6 +25,9 @@ class KeyCheck:
 
 
 async def check_key(config: ProviderConfig, policy: AddressPolicy) -> KeyCheck:
+    import anthropic  # lazily, as the adapters: the SDKs are heavy to import
+    import openai
+
     async with guarded_client2(policy, timeout=TEST_TIMEOUT) as http:
         try:
             count = await _count_models(config, http)
@@ -39,6 +40,9 @@ async def check_key(config: ProviderConfig, policy: AddressPolicy) -> KeyCheck:
 
 
 async def _count_models(config: ProviderConfig, http: httpx2.AsyncClient) -> int:
+    import anthropic
+    import openai
+
     # The SDKs take the placeholder when there is no key (local servers usually need none).
     key = config.api_key or "none"
     if config.protocol == "anthropic":

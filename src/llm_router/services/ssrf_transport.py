@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import anthropic
 import httpcore
 import httpcore2
 import httpx
 import httpx2
-import openai
 
 from llm_router.providers.config import ProviderConfig
 from llm_router.services.ssrf import AddressPolicy, BlockedAddress, allowed_addresses
@@ -148,7 +146,11 @@ def provider_client_factory(policy: AddressPolicy) -> Callable[[ProviderConfig],
                 transport=GuardedTransport2(policy), follow_redirects=False, trust_env=False, timeout=timeout
             )
         if config.protocol == "anthropic":
+            import anthropic  # lazily: see providers.registry.make_adapter
+
             return anthropic.DefaultAsyncHttpxClient()
+        import openai
+
         return openai.DefaultAsyncHttpxClient()
 
     return make
