@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
+
+from llm_router.cli_support import fail, run_with_database
 
 if TYPE_CHECKING:
     from llm_router.core.settings import Settings
@@ -30,29 +30,6 @@ def register_token_commands(sub: argparse._SubParsersAction[argparse.ArgumentPar
     revoke.set_defaults(handler=cmd_token_revoke)
 
 
-def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    from llm_router.db.engine import Database
-    from llm_router.db.migrate import upgrade_database
-
-    async def run() -> T:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db = Database(settings.effective_database_url)
-        try:
-            await upgrade_database(db)
-            return await work(db)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(run())
-
-
-def _fail(message: str) -> int:
-    import sys
-
-    print(f"llm-router: error: {message}", file=sys.stderr)
-    return 1
-
-
 def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
     from llm_router.core.errors import AppError
     from llm_router.services import tokens
@@ -63,9 +40,9 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
         return plain
 
     try:
-        plain = _with_db(settings, work)
+        plain = run_with_database(settings, work)
     except AppError as exc:
-        return _fail(exc.message)
+        return fail(exc.message)
     print(plain)
     return 0
 
@@ -78,9 +55,9 @@ def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
         return await tokens.list_tokens(db, await tokens.find_user_id(db, args.user))
 
     try:
-        infos = _with_db(settings, work)
+        infos = run_with_database(settings, work)
     except AppError as exc:
-        return _fail(exc.message)
+        return fail(exc.message)
     for info in infos:
         state = f"revoked {info.revoked_at:%Y-%m-%d}" if info.revoked_at else "active"
         print(f"{info.id}  {info.prefix}…  {info.name or '-'}  {info.created_at:%Y-%m-%d}  {state}")
@@ -95,8 +72,8 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
         await tokens.revoke_token(db, await tokens.find_user_id(db, args.user), args.token_id)
 
     try:
-        _with_db(settings, work)
+        run_with_database(settings, work)
     except AppError as exc:
-        return _fail(exc.message)
+        return fail(exc.message)
     print(f"revoked {args.token_id}")
     return 0

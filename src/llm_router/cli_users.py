@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import sys
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
+
+from llm_router.cli_support import fail, run_with_database
 
 if TYPE_CHECKING:
     from llm_router.core.settings import Settings
@@ -43,27 +43,6 @@ def register_user_commands(sub: Sub) -> None:
     ).set_defaults(handler=cmd_secret_rotate)
 
 
-def _run(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    from llm_router.db.engine import Database
-    from llm_router.db.migrate import upgrade_database
-
-    async def run() -> T:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db = Database(settings.effective_database_url)
-        try:
-            await upgrade_database(db)
-            return await work(db)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(run())
-
-
-def _fail(message: str) -> int:
-    print(f"llm-router: error: {message}", file=sys.stderr)
-    return 1
-
-
 def read_new_password() -> str:
     """From a prompt (twice) on a terminal, else the first line of stdin (for scripts)."""
     if sys.stdin.isatty():
@@ -80,12 +59,12 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         password = read_new_password()
-        user = _run(
+        user = run_with_database(
             settings,
             lambda db: users.create_user(db, args.username, password, "admin" if args.admin else "user"),
         )
     except (AppError, ValueError) as exc:
-        return _fail(getattr(exc, "message", str(exc)))
+        return fail(getattr(exc, "message", str(exc)))
     print(f"created {user.role} {user.username} ({user.id})")
     return 0
 
@@ -93,7 +72,7 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
     from llm_router.services import users
 
-    for user in _run(settings, users.list_users):
+    for user in run_with_database(settings, users.list_users):
         state = "disabled" if user.disabled else "active"
         print(f"{user.id}  {user.username:<24} {user.role:<6} {state}")
     return 0
@@ -104,9 +83,9 @@ def cmd_user_disable(args: argparse.Namespace, settings: Settings) -> int:
     from llm_router.services import users
 
     try:
-        user = _run(settings, lambda db: users.disable_user_by_name(db, args.username))
+        user = run_with_database(settings, lambda db: users.disable_user_by_name(db, args.username))
     except AppError as exc:
-        return _fail(exc.message)
+        return fail(exc.message)
     print(f"disabled {user.username}: sessions and API tokens revoked")
     return 0
 
@@ -123,9 +102,9 @@ def cmd_user_passwd(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         password = read_new_password()
-        _run(settings, work)
+        run_with_database(settings, work)
     except (AppError, ValueError) as exc:
-        return _fail(getattr(exc, "message", str(exc)))
+        return fail(getattr(exc, "message", str(exc)))
     print(f"password of {args.username} changed; its sessions were ended")
     return 0
 
@@ -140,6 +119,6 @@ def cmd_secret_generate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_secret_rotate(args: argparse.Namespace, settings: Settings) -> int:
     from llm_router.services.secret_rotation import rotate_master_key
 
-    message = _run(settings, lambda db: rotate_master_key(settings, db))
+    message = run_with_database(settings, lambda db: rotate_master_key(settings, db))
     print(message)
     return 0
