@@ -100,17 +100,7 @@ class AnthropicMessagesModel:
 
     def _fail(self, exc: Exception, model: str, *, mid_stream: bool) -> UpstreamError:
         error = map_error(exc, self.config, model, mid_stream=mid_stream)
-        # anything but the SDK's and the transport's own errors is a bug here: keep its traceback
-        unexpected = not errors.is_expected(exc, anthropic.APIError, mid_stream=mid_stream)
-        log.warning(
-            "upstream %s/%s failed: %s: %s",
-            self.provider,
-            model,
-            error.kind,
-            error.message,
-            exc_info=exc if unexpected else None,
-        )
-        return error
+        return errors.log_failure(log, exc, error, anthropic.APIError, mid_stream=mid_stream)
 
 
 def map_error(exc: Exception, config: ProviderConfig, model: str, *, mid_stream: bool) -> UpstreamError:

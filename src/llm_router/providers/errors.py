@@ -7,6 +7,7 @@ pieces both of them need, so the two mappings agree.
 from __future__ import annotations
 
 import email.utils
+import logging
 import re
 import time
 from collections.abc import Mapping
@@ -163,3 +164,25 @@ def is_expected(exc: Exception, sdk_error: type[Exception], *, mid_stream: bool)
     if isinstance(exc, (sdk_error, UpstreamError, *TIMEOUT_ERRORS, *TRANSPORT_ERRORS)):
         return True
     return mid_stream and isinstance(exc, MALFORMED_ERRORS)
+
+
+def log_failure(
+    logger: logging.Logger,
+    exc: Exception,
+    error: UpstreamError,
+    sdk_error: type[Exception],
+    *,
+    mid_stream: bool,
+) -> UpstreamError:
+    """One warning line per failed upstream call; a traceback only for what is not the provider's or the
+    network's doing (that is a bug here). Returns ``error`` so adapters can ``raise`` it."""
+    unexpected = not is_expected(exc, sdk_error, mid_stream=mid_stream)
+    logger.warning(
+        "upstream %s/%s failed: %s: %s",
+        error.provider,
+        error.model,
+        error.kind,
+        error.message,
+        exc_info=exc if unexpected else None,
+    )
+    return error
