@@ -157,6 +157,9 @@ export class Api {
   deleteKey(id: string): Promise<void> {
     return this.request("DELETE", `/api/keys/${id}`);
   }
+  testKey(id: string): Promise<{ ok: boolean; message: string }> {
+    return this.request("POST", `/api/keys/${id}/test`);
+  }
 }
 
 function toApiError(status: number, data: unknown): ApiError {

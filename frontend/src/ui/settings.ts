@@ -16,7 +16,11 @@ export function settingsPanel(api: Api, auth: AuthStatus | null, onClose: () => 
         h(
           "li",
           {},
-          h("span", {}, `${k.name} · ${k.protocol} · ${k.key_hint ?? "no key"}${k.source === "env" ? " · env" : ""}`),
+          h("span", {}, `${k.name} · ${k.protocol} · ${k.key_hint ?? "no key"}${k.source === "env" ? " · env" : k.scope === "user" ? " · yours" : ""}`),
+          button("test", () => {
+            say(`testing ${k.name}…`);
+            api.testKey(k.id).then((r) => say(`${k.name}: ${r.ok ? "ok" : "failed"}: ${r.message}`), fail);
+          }),
           k.read_only ? null : button("remove", () => void api.deleteKey(k.id).then(loadKeys, fail)),
         ),
       ),

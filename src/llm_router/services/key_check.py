@@ -12,7 +12,7 @@ import httpx2
 
 from llm_router.providers.config import ProviderConfig
 from llm_router.services.ssrf import AddressPolicy
-from llm_router.services.ssrf_transport import guarded_client2
+from llm_router.services.ssrf_transport import guarded_client
 
 log = logging.getLogger(__name__)
 TEST_TIMEOUT = 15.0
@@ -28,7 +28,7 @@ async def check_key(config: ProviderConfig, policy: AddressPolicy) -> KeyCheck:
     import anthropic  # lazily, as the adapters: the SDKs are heavy to import
     import openai
 
-    async with guarded_client2(policy, timeout=TEST_TIMEOUT) as http:
+    async with guarded_client(policy, timeout=TEST_TIMEOUT) as http:
         try:
             count = await _count_models(config, http)
         except (openai.APIStatusError, anthropic.APIStatusError) as exc:
