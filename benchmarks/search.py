@@ -4,9 +4,12 @@
 
 For each size it builds a SQLite database through the app's own migrations, bulk-loads synthetic
 conversations (Zipf-distributed vocabulary, short user turns, longer assistant answers, one conversation of
-10,000 messages), builds the FTS5 index in one pass, then times the same service functions the API calls:
-``services.search.search`` over a fixed set of queries and ``services.conversations.get_conversation`` on
-the 10k-message conversation. Prints a table with the targets and writes JSON to ``benchmarks/results/``.
+10,000 messages), builds the FTS5 index in one pass, then times ``services.search.search`` over a fixed
+set of queries, and opening the 10k-message conversation as the web app does it: ``GET
+/api/conversations/{id}`` through the real app in-process (``httpx.ASGITransport``: routing, auth,
+service, response model, JSON), checking that the page is the newest page of the real active path and
+that paging up with ``before`` rebuilds the whole path exactly. Prints a table with the targets and
+writes JSON to ``benchmarks/results/``.
 ``run(sizes)`` is what ``benchmarks/run.py`` calls.
 """
 
@@ -28,8 +31,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import httpx
 from _harness import ROOT, percentile
 
+from llm_router.api.app import create_app
+from llm_router.api.chat_schemas import ConversationPublic
+from llm_router.core.settings import Settings
 from llm_router.db.engine import Database
 from llm_router.db.migrate import upgrade_database
 from llm_router.db.models import OWNER_USER_ID
@@ -42,7 +49,8 @@ OPEN_TARGET_MS = 100.0
 BIG_CONVERSATION_MESSAGES = 10_000
 MESSAGES_PER_CONVERSATION = 20
 SEARCH_REPEATS = 5
-OPEN_REPEATS = 7
+OPEN_REPEATS = 21
+FULL_PATH_REPEATS = 5
 
 
 def _words(text: str) -> list[str]:
@@ -217,44 +225,107 @@ def build_database(path: Path, total: int) -> dict[str, Any]:
     }
 
 
-async def _measure(url: str, queries: list[str], big_id: str, big_size: int) -> dict[str, Any]:
-    db = Database(url)
-    try:
-        per_query: dict[str, list[float]] = {q: [] for q in queries}
-        cpu: list[float] = []  # CPU time of this process: what the wall time would be on an idle machine
-        hits: dict[str, int] = {}
-        for q in queries:  # warm-up: first touch of each index page comes from disk
-            hits[q] = len(await search(db, OWNER_USER_ID, q))
-        for _ in range(SEARCH_REPEATS):
-            for q in queries:
-                t0, c0 = time.perf_counter(), time.process_time()
-                await search(db, OWNER_USER_ID, q)
-                per_query[q].append((time.perf_counter() - t0) * 1000)
-                cpu.append((time.process_time() - c0) * 1000)
-        opens: list[float] = []
-        open_cpu: list[float] = []
-        await get_conversation(db, OWNER_USER_ID, big_id)
-        for _ in range(OPEN_REPEATS):
+def _real_path(path: Path, conversation_id: str) -> list[str]:
+    """The active path read with plain sqlite3 (not the app's code): what the pages must add up to."""
+    with sqlite3.connect(path) as conn:
+        (leaf,) = conn.execute(
+            "SELECT active_leaf_id FROM conversations WHERE id = ?", (conversation_id,)
+        ).fetchone()
+        parents = dict(
+            conn.execute("SELECT id, parent_id FROM messages WHERE conversation_id = ?", (conversation_id,))
+        )
+    ids: list[str] = []
+    while leaf is not None:
+        ids.append(leaf)
+        leaf = parents[leaf]
+    return ids[::-1]
+
+
+async def _measure_search(db: Database, queries: list[str]) -> dict[str, Any]:
+    per_query: dict[str, list[float]] = {q: [] for q in queries}
+    cpu: list[float] = []  # CPU time of this process: what the wall time would be on an idle machine
+    hits: dict[str, int] = {}
+    for q in queries:  # warm-up: first touch of each index page comes from disk
+        hits[q] = len(await search(db, OWNER_USER_ID, q))
+    for _ in range(SEARCH_REPEATS):
+        for q in queries:
             t0, c0 = time.perf_counter(), time.process_time()
-            view = await get_conversation(db, OWNER_USER_ID, big_id)
-            opens.append((time.perf_counter() - t0) * 1000)
-            open_cpu.append((time.process_time() - c0) * 1000)
-        assert len(view.path) == big_size, (len(view.path), big_size)
-    finally:
-        await db.dispose()
+            await search(db, OWNER_USER_ID, q)
+            per_query[q].append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
     samples = [ms for values in per_query.values() for ms in values]
     return {
         "search_p50_ms": round(percentile(samples, 50), 2),
         "search_p95_ms": round(percentile(samples, 95), 2),
         "search_max_ms": round(max(samples), 2),
         "search_cpu_p95_ms": round(percentile(cpu, 95), 2),
-        "open_10k_p50_ms": round(percentile(opens, 50), 2),
-        "open_10k_max_ms": round(max(opens), 2),
-        "open_10k_cpu_p50_ms": round(percentile(open_cpu, 50), 2),
         "queries": {
             q: {"p50_ms": round(percentile(v, 50), 2), "max_ms": round(max(v), 2), "hits": hits[q]}
             for q, v in per_query.items()
         },
+    }
+
+
+async def _timed_get(client: httpx.AsyncClient, url: str) -> tuple[dict[str, Any], float, float]:
+    t0, c0 = time.perf_counter(), time.process_time()
+    response = await client.get(url)
+    wall, cpu = (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
+    response.raise_for_status()
+    data: dict[str, Any] = response.json()
+    return data, wall, cpu
+
+
+async def _measure_open(workdir: Path, db_path: Path, big_id: str) -> dict[str, Any]:
+    """Open the big conversation as the web app does (newest page), then page up to the root."""
+    real = _real_path(db_path, big_id)
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        data_dir=workdir / "app-data",
+        database_url=f"sqlite+aiosqlite:///{db_path}",
+        auth="none",
+        rate_limit_per_minute=100_000,
+    )
+    app = create_app(settings)
+    url = f"/api/conversations/{big_id}"
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            first, _, _ = await _timed_get(client, url)  # warm-up
+            opens: list[float] = []
+            open_cpu: list[float] = []
+            for _ in range(OPEN_REPEATS):
+                page, wall, cpu = await _timed_get(client, url)
+                opens.append(wall)
+                open_cpu.append(cpu)
+                assert page == first
+            newest = [m["id"] for m in first["messages"]]
+            assert newest == real[-len(newest) :], "the first page is not the newest part of the path"
+            assert first["path_length"] == len(real)
+            assert first["has_earlier"] == (len(real) > len(newest))
+            walked, earlier, page = list(newest), [], first
+            while page["has_earlier"]:
+                page, wall, _ = await _timed_get(client, f"{url}?before={page['messages'][0]['id']}")
+                earlier.append(wall)
+                walked[:0] = [m["id"] for m in page["messages"]]
+            assert walked == real, "paging up did not rebuild the path exactly"
+        # For comparison: the whole path in one answer, as the endpoint did before paging (service +
+        # response model + JSON, without the HTTP layer).
+        full: list[float] = []
+        for _ in range(FULL_PATH_REPEATS):
+            t0 = time.perf_counter()
+            view = await get_conversation(app.state.db, OWNER_USER_ID, big_id)
+            ConversationPublic.of_view(view).model_dump_json()
+            full.append((time.perf_counter() - t0) * 1000)
+        assert len(view.path) == len(real)
+    return {
+        "open_10k_p50_ms": round(percentile(opens, 50), 2),
+        "open_10k_max_ms": round(max(opens), 2),
+        "open_10k_cpu_p50_ms": round(percentile(open_cpu, 50), 2),
+        "open_10k_cpu_max_ms": round(max(open_cpu), 2),  # max far above it: the machine was busy
+        "open_10k_page_size": len(newest),
+        "open_10k_earlier_page_p50_ms": round(percentile(earlier, 50), 2),
+        "open_10k_pages_walked": len(earlier) + 1,
+        "open_10k_full_path_p50_ms": round(percentile(full, 50), 2),
     }
 
 
@@ -263,16 +334,19 @@ def run_size(total: int, workdir: Path) -> dict[str, Any]:
     print(f"… search: building {total:,} messages", file=sys.stderr, flush=True)
     built = build_database(path, total)
     print(f"… search: built in {built['build_s']} s, measuring", file=sys.stderr, flush=True)
-    measured = asyncio.run(
-        _measure(
-            f"sqlite+aiosqlite:///{path}",
-            _queries(built["corpus"]),
-            built["big_conversation_id"],
-            min(total, BIG_CONVERSATION_MESSAGES),
-        )
-    )
+    url = f"sqlite+aiosqlite:///{path}"
+    measured = asyncio.run(_measure_db(url, _queries(built["corpus"])))
+    measured |= asyncio.run(_measure_open(workdir, path, built["big_conversation_id"]))
     build = {key: value for key, value in built.items() if key not in ("corpus", "big_conversation_id")}
     return {"messages": total, **build, **measured}
+
+
+async def _measure_db(url: str, queries: list[str]) -> dict[str, Any]:
+    db = Database(url)
+    try:
+        return await _measure_search(db, queries)
+    finally:
+        await db.dispose()
 
 
 def run(sizes: list[int]) -> dict[str, Any]:
@@ -282,7 +356,14 @@ def run(sizes: list[int]) -> dict[str, Any]:
         for total in sizes:
             numbers = run_size(total, Path(tmp))
             results["sizes"][str(total)] = numbers
-            for key in ("search_p50_ms", "search_p95_ms", "search_cpu_p95_ms", "open_10k_p50_ms", "build_s"):
+            keys = (
+                "search_p50_ms",
+                "search_p95_ms",
+                "search_cpu_p95_ms",
+                "open_10k_p50_ms",
+                "open_10k_max_ms",
+            )
+            for key in (*keys, "build_s"):
                 results[f"{key}@{total}"] = numbers[key]
             Path(tmp, f"search-{total}.db").unlink()
     results["targets"] = {"search_p95_ms": SEARCH_P95_TARGET_MS, "open_10k_ms": OPEN_TARGET_MS}
@@ -296,9 +377,9 @@ def run(sizes: list[int]) -> dict[str, Any]:
 
 
 def print_table(results: dict[str, Any]) -> None:
-    header = ("messages", "build s", "search p50", "search p95", "(cpu p95)", "open 10k", "(cpu)")
+    header = ("messages", "build s", "search p50", "search p95", "(cpu p95)", "open p50", "open max", "(cpu)")
     print("\n" + "  ".join(f"{h:>10}" for h in header))
-    print("-" * 82)
+    print("-" * 94)
     for total, n in results["sizes"].items():
         cells = (
             f"{int(total):,}",
@@ -307,12 +388,23 @@ def print_table(results: dict[str, Any]) -> None:
             n["search_p95_ms"],
             n["search_cpu_p95_ms"],
             n["open_10k_p50_ms"],
+            n["open_10k_max_ms"],
             n["open_10k_cpu_p50_ms"],
         )
         print("  ".join(f"{c:>10}" for c in cells))
     load = results["machine"]["load_average"]
     print(f"(ms; cpu = this process's CPU time, about the wall time on an idle machine; load {load})")
     print(f"targets: search p95 ≤ {SEARCH_P95_TARGET_MS:g} ms at 1M; open 10k ≤ {OPEN_TARGET_MS:g} ms\n")
+    for total, n in results["sizes"].items():
+        print(
+            f"open 10k at {int(total):,}: GET /api/conversations/{{id}} (newest {n['open_10k_page_size']}) "
+            f"p50 {n['open_10k_p50_ms']} ms, max {n['open_10k_max_ms']} ms "
+            f"(CPU p50 {n['open_10k_cpu_p50_ms']}, max {n['open_10k_cpu_max_ms']}); an earlier page p50 "
+            f"{n['open_10k_earlier_page_p50_ms']} ms ({n['open_10k_pages_walked']} pages rebuild the path "
+            f"exactly); the whole path in one answer (as before paging) p50 "
+            f"{n['open_10k_full_path_p50_ms']} ms"
+        )
+    print()
     for total, n in results["sizes"].items():
         print(f"per query at {int(total):,} messages (p50 / max ms, hits):")
         for q, v in n["queries"].items():

@@ -4,15 +4,24 @@ add up to the messages' own tokens and costs."""
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
+import pytest
+from sqlalchemy import event, select
 
+from llm_router.core.settings import Settings
+from llm_router.db import models
 from llm_router.db.engine import Database
 from llm_router.db.models import OWNER_USER_ID
+from llm_router.services.request_log import UsageWriter
 from llm_router.services.usage import UsageEvent, record_usage
 from llm_router.testing import FakeProvider
 from llm_router.testing.script import Behaviour, FakeUsage
 from tests.support.chat import MODEL, chat_server, client, new_conversation, wait_final
+from tests.support.v1 import OPENAI_MODEL, V1App, start_v1_app
 
 __all__ = ["chat_server", "client"]
 
@@ -85,3 +94,104 @@ def test_scope_needs_its_id(client: httpx.Client) -> None:
     assert client.get("/api/usage/summary?scope=planet").status_code == 422
     empty = client.get("/api/usage/summary?scope=device").json()  # the client's own X-Device-Id
     assert (empty["requests"], empty["cost"]) == (0, 0)
+
+
+# ------------------------------------------------------------------ the batched writer of /v1 usage rows
+
+
+async def _rows(db: Database) -> list[models.UsageEvent]:
+    async with db.read() as session:
+        return list(await session.scalars(select(models.UsageEvent).order_by(models.UsageEvent.tokens_in)))
+
+
+async def test_queued_events_are_written_in_one_transaction_when_drained(database_url: str) -> None:
+    db = Database(database_url)
+    transactions: list[object] = []
+    event.listen(db.write_engine.sync_engine, "begin", transactions.append)
+    writer = UsageWriter(db, delay=3600)  # nothing is written until drain() says so
+    try:
+        for i in range(1, 26):
+            writer.submit(lambda i=i: UsageEvent(owner_id=OWNER_USER_ID, source="openai", tokens_in=i))
+        await asyncio.sleep(0)  # the writer task starts and waits for more events
+        assert await _rows(db) == []
+        transactions.clear()  # on PostgreSQL reads share the engine
+        await writer.drain()
+        assert len(transactions) == 1
+        rows = await _rows(db)
+        assert [r.tokens_in for r in rows] == list(range(1, 26))
+        assert {r.source for r in rows} == {"openai"}
+    finally:
+        await db.dispose()
+
+
+async def test_an_event_that_cannot_be_made_loses_no_other(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = Database(database_url)
+    writer = UsageWriter(db, delay=3600)
+
+    def broken() -> UsageEvent:
+        raise RuntimeError("pricing bug")
+
+    try:
+        writer.submit(lambda: UsageEvent(owner_id=OWNER_USER_ID, tokens_in=1))
+        writer.submit(broken)
+        writer.submit(lambda: UsageEvent(owner_id=OWNER_USER_ID, tokens_in=2))
+        with caplog.at_level(logging.ERROR, logger="llm_router.services.request_log"):
+            await writer.drain()
+        assert [r.tokens_in for r in await _rows(db)] == [1, 2]
+        assert "could not make a usage event" in caplog.text
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+def v1_app(
+    make_settings: Callable[..., Settings],
+    tmp_path: Path,
+    fake_provider: FakeProvider,
+    local_provider: FakeProvider,
+) -> Iterator[V1App]:
+    app = start_v1_app(make_settings, tmp_path, fake_provider, local_provider)
+    yield app
+    app.stop()
+
+
+def test_every_routed_request_gets_its_usage_row_with_its_tokens(
+    v1_app: V1App, fake_provider: FakeProvider
+) -> None:
+    client = v1_app.openai()
+    for i in range(1, 9):
+        fake_provider.enqueue(Behaviour(chunks=[f"answer {i}"], usage=FakeUsage(100 + i, 10 + i)))
+        stream = i % 2 == 0
+        response = client.chat.completions.create(
+            model=OPENAI_MODEL, messages=[{"role": "user", "content": f"q{i}"}], stream=stream
+        )
+        if stream:
+            for _chunk in response:  # type: ignore[union-attr]
+                pass
+    rows = v1_app.wait_logs(8)
+    assert sorted((r["tokens_in"], r["tokens_out"]) for r in rows) == [(100 + i, 10 + i) for i in range(1, 9)]
+    assert {(r["status"], r["source"], r["model"]) for r in rows} == {("ok", "openai", OPENAI_MODEL)}
+
+
+def test_rows_still_queued_at_shutdown_are_written(
+    v1_app: V1App, fake_provider: FakeProvider, database_url: str
+) -> None:
+    v1_app.server.app.state.usage_writer.delay = 3600  # only the shutdown can write them now
+    client = v1_app.openai()
+    for i in range(1, 6):
+        fake_provider.enqueue(Behaviour(chunks=["ok"], usage=FakeUsage(i, 1)))
+        client.chat.completions.create(model=OPENAI_MODEL, messages=[{"role": "user", "content": "hi"}])
+    assert v1_app.logs() == []
+
+    v1_app.stop()
+
+    async def stored() -> list[int]:
+        db = Database(database_url)
+        try:
+            return [r.tokens_in for r in await _rows(db)]
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(stored()) == [1, 2, 3, 4, 5]

@@ -16,13 +16,16 @@ import pytest
 from llm_router.cli import main
 from llm_router.core.settings import Settings
 from llm_router.db.engine import Database
-from llm_router.services.tokens import create_token, find_user_id
+from llm_router.db.models import ApiToken
+from llm_router.services.tokens import create_token, find_user_id, hash_token
 from llm_router.services.users import create_user, disable_user_by_name
 from llm_router.testing.fake_provider import FakeProvider
+from llm_router.testing.script import Behaviour
 from tests.support.v1 import ANTHROPIC_MODEL, OPENAI_MODEL, V1App, start_v1_app
 
 PASSWORD = "correct horse battery staple"
 HELLO = [{"role": "user", "content": "hello"}]
+CACHED_ROUTE = {"routes": {"cached": {"models": [OPENAI_MODEL], "cache": {"ttl_seconds": 600}}}}
 
 
 @pytest.fixture
@@ -32,7 +35,9 @@ def app(
     fake_provider: FakeProvider,
     local_provider: FakeProvider,
 ) -> Iterator[V1App]:
-    v1 = start_v1_app(make_settings, tmp_path, fake_provider, local_provider, auth="password")
+    v1 = start_v1_app(
+        make_settings, tmp_path, fake_provider, local_provider, routes=CACHED_ROUTE, auth="password"
+    )
     yield v1
     v1.stop()
 
@@ -128,6 +133,22 @@ def test_revoked_tokens_and_disabled_users_stop_at_once(
         bob.chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
 
 
+def test_a_refused_token_works_as_soon_as_it_exists(app: V1App, tokens: dict[str, str]) -> None:
+    plain = "llmr-refused-first-then-created-0123456789"
+    client = app.openai(plain)
+    with pytest.raises(openai.AuthenticationError):  # the refusal is cached now
+        client.chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
+
+    async def add(db: Database) -> None:
+        user_id = await find_user_id(db, "alice")
+        async with db.write() as session:
+            session.add(ApiToken(user_id=user_id, token_hash=hash_token(plain), prefix=plain[:12]))
+
+    run_db(app.settings, add)  # any new token row clears the cached refusals
+    completion = client.chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
+    assert completion.choices[0].message.content == "Echo: hello"
+
+
 def test_tokens_are_stored_hashed_and_shown_once(
     app: V1App, tokens: dict[str, str], cli: Callable[..., str]
 ) -> None:
@@ -204,3 +225,24 @@ async def _token_for(settings: Settings, username: str) -> str:
         return plain
     finally:
         await db.dispose()
+
+
+def test_the_response_cache_is_per_user(
+    app: V1App, tokens: dict[str, str], fake_provider: FakeProvider
+) -> None:
+    def ask(user: str) -> tuple[str, str | None]:
+        raw = app.openai(tokens[user]).chat.completions.with_raw_response.create(
+            model="cached",
+            messages=HELLO,  # type: ignore[arg-type]
+            temperature=0,
+        )
+        return raw.parse().choices[0].message.content or "", raw.headers.get("x-llm-router-cache")
+
+    fake_provider.enqueue(Behaviour(chunks=["for alice"]))
+    fake_provider.enqueue(Behaviour(chunks=["for bob"]))
+    assert ask("alice") == ("for alice", None)
+    app.wait_logs(1, tokens["alice"])  # the answer is cached once its request is settled
+    assert ask("alice") == ("for alice", "hit")
+    # the same request from another user goes upstream: answers are never shared between users
+    assert ask("bob") == ("for bob", None)
+    assert len([r for r in fake_provider.requests if r.path.endswith("/chat/completions")]) == 2

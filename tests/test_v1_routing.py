@@ -176,3 +176,37 @@ def test_models_lists_route_aliases(app: V1App) -> None:
     ids = [m.id for m in app.openai().models.list()]
     assert {"chain", "auto", "cloud-only", "cached"} <= set(ids)
     assert LOCAL_MODEL in ids
+
+
+def _model_calls(fake: FakeProvider) -> list[str | None]:
+    """The models asked, in order (the catalog's ``/models`` requests left out)."""
+    return [r.model for r in fake.requests if not r.path.endswith("/models")]
+
+
+def test_a_rate_limited_model_in_a_chain_is_not_retried_before_the_fallback(
+    app: V1App, fake_provider: FakeProvider
+) -> None:
+    # Without per-call retries the SDK would wait the 30 s and ask the same model again (twice).
+    fake_provider.enqueue(Behaviour(status=429, retry_after=30), model=OPENAI_MODEL)
+    fake_provider.enqueue(Behaviour(chunks=["from ", "claude"]), model=ANTHROPIC_MODEL)
+
+    completion = app.openai().chat.completions.create(model="chain", messages=USER)
+
+    assert completion.choices[0].message.content == "from claude"
+    assert _model_calls(fake_provider) == [OPENAI_MODEL, ANTHROPIC_MODEL]
+    [row] = app.wait_logs(1)
+    assert [(a["model"], a["outcome"]) for a in row["attempts"]] == [
+        (OPENAI_MODEL, "rate_limit"),
+        (ANTHROPIC_MODEL, "ok"),
+    ]
+
+
+def test_the_last_model_of_a_chain_keeps_its_retries(app: V1App, fake_provider: FakeProvider) -> None:
+    fake_provider.enqueue(Behaviour(status=500), model=OPENAI_MODEL)
+    fake_provider.enqueue(Behaviour(status=429, retry_after=0.01), model=ANTHROPIC_MODEL)
+    fake_provider.enqueue(Behaviour(chunks=["second ", "try"]), model=ANTHROPIC_MODEL)
+
+    completion = app.openai().chat.completions.create(model="chain", messages=USER)
+
+    assert completion.choices[0].message.content == "second try"
+    assert _model_calls(fake_provider) == [OPENAI_MODEL, ANTHROPIC_MODEL, ANTHROPIC_MODEL]

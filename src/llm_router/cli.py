@@ -29,8 +29,7 @@ def _load_settings(overrides: dict[str, object]) -> Settings:
 
 async def _prepare_database(settings: Settings) -> None:
     """Connect, migrate and create the owner row; any failure becomes one clear line."""
-    from llm_router.db.engine import Database
-    from llm_router.db.migrate import upgrade_database
+    from llm_router.db.engine import Database, migrate_if_needed
     from llm_router.services.vault import open_cipher
 
     try:
@@ -41,7 +40,7 @@ async def _prepare_database(settings: Settings) -> None:
         ) from None
     db = Database(settings.effective_database_url)
     try:
-        await upgrade_database(db)
+        await migrate_if_needed(db)
     except Exception as exc:
         await db.dispose()
         raise StartupError(

@@ -46,19 +46,33 @@ def exercise(client: httpx.Client, fake: FakeProvider) -> list[httpx.Response]:
         seen.append(
             client.post(f"/api/conversations/{conversation.json()['id']}/messages", json={"content": "hi"})
         )
+    # ... and for a /v1 call with one of the user's API tokens
+    token = client.post("/api/tokens", json={"name": "canary"}).json()["token"]
+    v1 = {"model": "canary/gpt-4o-mini", "messages": [{"role": "user", "content": "canary via v1"}]}
+    headers = {"Authorization": f"Bearer {token}"}
+    url = str(client.base_url).rstrip("/")
+    seen.append(httpx.post(f"{url}/v1/chat/completions", json=v1, headers=headers, timeout=30))
+    seen.append(httpx.post(f"{url}/v1/chat/completions", json={**v1, "stream": True}, headers=headers))
     return seen
 
 
+@pytest.mark.parametrize("who", ["admin", "bob"])
 def test_canary_key_never_leaks(
+    who: str,
     server: LiveServer,
     admin: httpx.Client,
     fake_provider: FakeProvider,
     database_url: str,
     caplog: pytest.LogCaptureFixture,
+    request: pytest.FixtureRequest,
 ) -> None:
+    """As an instance key (the admin's) and as a user's own key (bob's), used by their owner."""
+    client: httpx.Client = request.getfixturevalue(who)
     with caplog.at_level(logging.DEBUG):
-        responses = exercise(admin, fake_provider)
+        responses = exercise(client, fake_provider)
         assert responses[0].status_code == 201
+        assert responses[0].json()["scope"] == ("instance" if who == "admin" else "user")
+        assert responses[-2].status_code == 200, responses[-2].text  # the /v1 call used the key
         for response in responses:
             text = response.text + "".join(f"{k}: {v}\n" for k, v in response.headers.items())
             assert CANARY_CORE not in text, (response.request.url, response.status_code)

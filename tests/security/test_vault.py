@@ -213,3 +213,23 @@ def test_secret_rotate_reencrypts_under_a_new_key(
     run(_open(settings))  # the new key file decrypts everything
     with pytest.raises(StartupError):
         run(_open(make_settings(secret_key=old_key.strip())))
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"api_key": "sk-ünïcode-key-1234"}, "invalid_key"),  # could never go into a header (was a 500)
+        ({"api_key": "sk-with space-1234"}, "invalid_key"),
+        ({"base_url": "http://a..b/v1"}, "invalid_url"),  # name resolution cannot encode it (was a 500)
+        ({"base_url": f"http://{'x' * 70}.example/v1"}, "invalid_url"),
+    ],
+)
+def test_keys_and_hosts_that_cannot_be_used_are_refused(
+    admin: httpx.Client, fake_provider: FakeProvider, fields: dict[str, str], code: str
+) -> None:
+    refused = add_key(admin, fake_provider, **fields)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["code"] == code
+    key_id = add_key(admin, fake_provider).json()["id"]
+    changed = admin.patch(f"/api/keys/{key_id}", json={"api_key": "sk-ünïcode-key-1234"})
+    assert changed.status_code == 422, changed.text

@@ -6,6 +6,7 @@ import type {
   Message,
   ModelsInfo,
   Page,
+  PageQuery,
   ProviderKey,
   Reasoning,
   SearchResult,
@@ -72,8 +73,9 @@ export class Api {
   createConversation(body: GenerationParams & { title?: string }): Promise<Conversation> {
     return this.request("POST", "/api/conversations", body);
   }
-  getConversation(id: string): Promise<Conversation> {
-    return this.request("GET", `/api/conversations/${id}`);
+  getConversation(id: string, page: PageQuery = {}): Promise<Conversation> {
+    const query = new URLSearchParams(Object.entries(page).map(([k, v]) => [k, String(v)])).toString();
+    return this.request("GET", `/api/conversations/${id}${query ? `?${query}` : ""}`);
   }
   updateConversation(id: string, body: GenerationParams & { title?: string }): Promise<Conversation> {
     return this.request("PATCH", `/api/conversations/${id}`, body);

@@ -10,8 +10,15 @@ export interface Params {
   reasoning: Reasoning | null;
 }
 
+/** Messages added to the open conversation's path above or below what was shown. */
+export interface PageEvent {
+  where: "earlier" | "later";
+  messages: Message[];
+}
+
 interface StoreEvents extends Record<string, unknown> {
   conversation: Conversation | null;
+  page: PageEvent;
   message: Message;
   list: readonly ConversationSummary[];
   models: ModelsInfo;
@@ -42,6 +49,27 @@ export class Store extends Emitter<StoreEvents> {
       this.upsertSummary(conversation);
     }
     this.emit("conversation", conversation);
+  }
+
+  /** Adds a page fetched above (`earlier`) or below (`later`) the shown part of the path, unless what is
+   *  shown changed meanwhile (`cursor`, the message it was fetched next to, is no longer the edge). */
+  addPage(page: Conversation, where: PageEvent["where"], cursor: string): void {
+    const conversation = this.conversation;
+    const edge = where === "earlier" ? conversation?.messages[0] : conversation?.messages.at(-1);
+    if (!conversation || conversation.id !== page.id || edge?.id !== cursor) return;
+    const known = new Set(conversation.messages.map((m) => m.id));
+    const fresh = page.messages.filter((m) => !known.has(m.id));
+    if (where === "earlier") {
+      conversation.messages = [...fresh, ...conversation.messages];
+      conversation.path_offset = page.path_offset;
+      conversation.has_earlier = page.has_earlier;
+    } else {
+      conversation.messages = [...conversation.messages, ...fresh];
+      conversation.has_later = page.has_later;
+      conversation.active_leaf_id = page.active_leaf_id;
+    }
+    conversation.path_length = page.path_length;
+    this.emit("page", { where, messages: fresh });
   }
 
   setParams(params: Partial<Params>): void {

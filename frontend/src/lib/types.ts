@@ -49,7 +49,21 @@ export interface Conversation extends ConversationSummary {
   system_prompt: string;
   active_leaf_id: string | null;
   branch_message_id: string | null;
+  /** One page of the shown path, root side first (the newest page unless asked otherwise). */
   messages: Message[];
+  path_length: number;
+  /** Position of messages[0] on the whole path. */
+  path_offset: number;
+  has_earlier: boolean;
+  has_later: boolean;
+}
+
+/** Which page of a conversation's path to fetch: the newest, or next to a message (one cursor at most). */
+export interface PageQuery {
+  limit?: number;
+  before?: string;
+  after?: string;
+  around?: string;
 }
 
 export interface Page<T> {

@@ -1,22 +1,43 @@
-// The message column: the active path of the open conversation, notices, and the first-run empty state.
-import type { Store } from "../lib/store";
+// The message column: the shown pages of the open conversation's path, notices, the first-run empty state.
+// A long conversation opens at its newest page; scrolling near the top loads earlier pages without moving
+// what is on screen, and after a jump into the middle (a search hit) scrolling down loads later ones.
+import type { PageEvent, Store } from "../lib/store";
 import type { Conversation } from "../lib/types";
 import { h, type Component } from "./dom";
 import { MessageView, type MessageActions } from "./message";
 
+export interface PagingActions {
+  /** Fetch the page above / below the shown messages; false when it failed (no automatic retry then). */
+  loadEarlier(): Promise<boolean>;
+  loadLater(): Promise<boolean>;
+}
+
+type Where = PageEvent["where"];
+
+/** Start loading this far (px) before the user reaches the end of what is shown. */
+const EDGE_PX = 800;
+
 export class ChatView implements Component {
   readonly el: HTMLElement;
   private readonly column = h("div", { class: "column" });
+  private readonly loaders: Record<Where, HTMLButtonElement>;
   private views = new Map<string, MessageView>();
   private readonly offs: (() => void)[] = [];
+  private loading: Where | null = null;
+  private failed: Where | null = null;
+  /** Where the next render puts the view: a message centred, or at `top` px from the chat's top. */
+  private focus: { id: string; top?: number } | null = null;
 
   constructor(
     private readonly store: Store,
-    private readonly actions: MessageActions,
+    private readonly actions: MessageActions & PagingActions,
   ) {
-    this.el = h("main", { class: "chat", id: "chat", tabindex: -1 }, this.column);
+    this.loaders = { earlier: this.loader("earlier"), later: this.loader("later") };
+    this.el = h("main", { class: "chat", id: "chat", tabindex: -1 }, this.loaders.earlier, this.column, this.loaders.later);
+    this.el.addEventListener("scroll", () => this.maybeLoad(), { passive: true });
     this.offs.push(
       store.on("conversation", (c) => this.render(c)),
+      store.on("page", (p) => this.addPage(p)),
       // the models only matter to the empty state (the hint when no provider is configured)
       store.on("models", () => store.conversation?.messages.length || this.render(store.conversation)),
       store.on("message", (m) => {
@@ -42,6 +63,17 @@ export class ChatView implements Component {
     return view !== undefined;
   }
 
+  /** The next render shows message `id` in the middle of the screen (a search hit). */
+  focusOn(id: string): void {
+    this.focus = { id };
+  }
+
+  /** The next render puts `replacement` exactly where message `id` is now (switching a version). */
+  keepInPlace(id: string, replacement: string): void {
+    const view = this.views.get(id);
+    this.focus = view ? { id: replacement, top: this.offsetOf(view.el) } : { id: replacement };
+  }
+
   dispose(): void {
     this.offs.forEach((off) => off());
     this.views.forEach((v) => v.dispose());
@@ -52,17 +84,94 @@ export class ChatView implements Component {
     this.views.forEach((v) => v.dispose());
     this.views = new Map();
     this.column.replaceChildren();
-    const messages = conversation?.messages.filter((m) => m.role !== "system") ?? [];
-    if (messages.length === 0) {
+    this.failed = null;
+    const views = this.viewsOf(conversation?.messages ?? []);
+    this.renderLoaders();
+    if (views.length === 0) {
+      this.focus = null;
       this.column.append(this.emptyState(conversation));
       return;
     }
-    for (const message of messages) {
-      const view = new MessageView(message, this.actions);
-      this.views.set(message.id, view);
-      this.column.append(view.el);
+    this.column.append(...views.map((v) => v.el));
+    const focus = this.focus;
+    this.focus = null;
+    const target = focus ? this.views.get(focus.id) : undefined;
+    if (!target) this.toBottom();
+    else if (focus?.top === undefined) target.el.scrollIntoView({ block: "center" });
+    else this.el.scrollTop += this.offsetOf(target.el) - focus.top;
+    this.maybeLoad(); // a page shorter than the screen never scrolls, so no scroll event would ask
+  }
+
+  private viewsOf(messages: Conversation["messages"]): MessageView[] {
+    return messages
+      .filter((m) => m.role !== "system")
+      .map((m) => {
+        const view = new MessageView(m, this.actions);
+        this.views.set(m.id, view);
+        return view;
+      });
+  }
+
+  /** New messages above keep what is on screen in place: the scroll offset grows by their height. */
+  private addPage({ where, messages }: PageEvent): void {
+    const els = this.viewsOf(messages).map((v) => v.el);
+    const height = this.el.scrollHeight;
+    const top = this.el.scrollTop;
+    if (where === "earlier") {
+      this.column.prepend(...els);
+    } else {
+      const last = [...this.column.querySelectorAll(":scope > .msg")].at(-1);
+      if (last) last.after(...els);
+      else this.column.prepend(...els);
     }
-    this.toBottom();
+    this.renderLoaders();
+    if (where === "earlier") this.el.scrollTop = top + (this.el.scrollHeight - height);
+  }
+
+  private loader(where: Where): HTMLButtonElement {
+    return h("button", {
+      type: "button",
+      class: `page-loader ${where}`,
+      hidden: true,
+      onclick: () => void this.load(where),
+    });
+  }
+
+  private renderLoaders(): void {
+    const conversation = this.store.conversation;
+    for (const where of ["earlier", "later"] as const) {
+      const el = this.loaders[where];
+      el.hidden = !(where === "earlier" ? conversation?.has_earlier : conversation?.has_later);
+      const busy = this.loading === where;
+      el.setAttribute("aria-busy", String(busy));
+      el.textContent = busy
+        ? `loading ${where} messages…`
+        : this.failed === where
+          ? `could not load ${where} messages — tap to retry`
+          : `${where === "earlier" ? "↑" : "↓"} ${where} messages`;
+    }
+  }
+
+  private maybeLoad(): void {
+    const conversation = this.store.conversation;
+    if (!conversation || this.loading) return;
+    const fromBottom = this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight;
+    if (conversation.has_earlier && this.failed !== "earlier" && this.el.scrollTop < EDGE_PX) void this.load("earlier");
+    else if (conversation.has_later && this.failed !== "later" && fromBottom < EDGE_PX) void this.load("later");
+  }
+
+  private async load(where: Where): Promise<void> {
+    if (this.loading) return;
+    const id = this.store.conversation?.id;
+    this.loading = where;
+    this.failed = null;
+    this.renderLoaders();
+    const ok = await (where === "earlier" ? this.actions.loadEarlier() : this.actions.loadLater());
+    this.loading = null;
+    if (this.store.conversation?.id !== id) return; // another conversation was opened meanwhile
+    this.failed = ok ? null : where;
+    this.renderLoaders();
+    if (ok) this.maybeLoad(); // still near the edge (a short page, or a fast scroll): go on
   }
 
   private emptyState(conversation: Conversation | null): HTMLElement {
@@ -80,6 +189,10 @@ export class ChatView implements Component {
       );
     }
     return h("section", { class: "empty-state frame" }, h("pre", { class: "logo", "aria-hidden": "true" }, "▌llm-router"), ...lines);
+  }
+
+  private offsetOf(el: HTMLElement): number {
+    return el.getBoundingClientRect().top - this.el.getBoundingClientRect().top;
   }
 
   private nearBottom(): boolean {

@@ -4,7 +4,7 @@ import { helpLines, isCommand, parseCommand, type CommandContext } from "../lib/
 import { formatCost, formatTokens } from "../lib/format";
 import type { Store } from "../lib/store";
 import type { Conversation, Message, Reasoning, SearchResult, UsageSummary } from "../lib/types";
-import type { ChatView } from "./chat";
+import type { ChatView, PagingActions } from "./chat";
 import type { Composer } from "./composer";
 import type { MessageActions } from "./message";
 import type { SidebarActions } from "./sidebar";
@@ -18,7 +18,7 @@ export interface Shell {
   openDrawer(): void;
 }
 
-export class Controller implements CommandContext, MessageActions, SidebarActions {
+export class Controller implements CommandContext, MessageActions, PagingActions, SidebarActions {
   readonly streams: Streams;
   shell!: Shell;
 
@@ -65,6 +65,7 @@ export class Controller implements CommandContext, MessageActions, SidebarAction
       flashId ? this.api.switchTo(id, flashId) : this.api.getConversation(id),
     );
     if (!conversation) return;
+    if (flashId) this.shell.chat.focusOn(flashId); // the answer is the page around it
     this.show(conversation);
     this.shell.closeDrawer();
     if (flashId) requestAnimationFrame(() => this.shell.chat.flashMessage(flashId));
@@ -76,6 +77,28 @@ export class Controller implements CommandContext, MessageActions, SidebarAction
     if (conversationFromHash() !== conversation.id) history.replaceState(null, "", `#/c/${conversation.id}`);
     this.streams.followAll(conversation.messages);
     void this.refreshUsage();
+  }
+
+  // -- PagingActions: the pages above and below what is shown ---------------------------------
+  async loadEarlier(): Promise<boolean> {
+    const conversation = this.store.conversation;
+    const first = conversation?.messages[0];
+    if (!conversation?.has_earlier || !first) return true;
+    const page = await this.guard(this.api.getConversation(conversation.id, { before: first.id }));
+    if (!page) return false;
+    this.store.addPage(page, "earlier", first.id);
+    return true;
+  }
+
+  async loadLater(): Promise<boolean> {
+    const conversation = this.store.conversation;
+    const last = conversation?.messages.at(-1);
+    if (!conversation?.has_later || !last) return true;
+    const page = await this.guard(this.api.getConversation(conversation.id, { after: last.id }));
+    if (!page) return false;
+    this.store.addPage(page, "later", last.id);
+    this.streams.followAll(page.messages); // an answer still running sits at the end of the path
+    return true;
   }
 
   async reload(): Promise<void> {
@@ -97,7 +120,8 @@ export class Controller implements CommandContext, MessageActions, SidebarAction
     const conversation = this.store.conversation ?? (await this.guard(this.createConversation()));
     if (!conversation) return;
     const { model, temperature, reasoning } = this.store.params;
-    const leaf = conversation.messages.at(-1)?.id ?? null;
+    // Below the end of the path, also when only a page in its middle is shown (after a search jump).
+    const leaf = conversation.has_later ? conversation.active_leaf_id : (conversation.messages.at(-1)?.id ?? null);
     const sent = await this.guard(this.api.send(conversation.id, text, leaf, { model, temperature, reasoning }));
     if (!sent) return;
     this.shell.composer.setText("");
@@ -114,7 +138,8 @@ export class Controller implements CommandContext, MessageActions, SidebarAction
   /** Usage and the list entry (title, count, time) change when an answer ends. */
   private async afterGeneration(): Promise<void> {
     const id = this.store.conversation?.id;
-    const [fresh] = await Promise.all([id ? this.api.getConversation(id).catch(() => null) : null, this.refreshUsage()]);
+    const latest = id ? this.api.getConversation(id, { limit: 1 }).catch(() => null) : null; // title and counts only
+    const [fresh] = await Promise.all([latest, this.refreshUsage()]);
     if (!fresh || this.store.conversation?.id !== fresh.id) return;
     this.store.conversation.title = fresh.title;
     this.store.upsertSummary(fresh);
@@ -182,9 +207,14 @@ export class Controller implements CommandContext, MessageActions, SidebarAction
   continue(message: Message): void {
     void this.guard(this.api.continueMessage(message.id)).then((r) => r && this.reload());
   }
-  switchTo(_message: Message, siblingId: string): void {
+  switchTo(message: Message, siblingId: string): void {
     const id = this.store.conversation?.id;
-    if (id) void this.guard(this.api.switchTo(id, siblingId)).then((c) => c && this.show(c));
+    if (!id) return;
+    void this.guard(this.api.switchTo(id, siblingId)).then((c) => {
+      if (!c) return;
+      this.shell.chat.keepInPlace(message.id, siblingId); // the answer is the page around the new version
+      this.show(c);
+    });
   }
 
   // -- CommandContext --------------------------------------------------------------------------
@@ -222,9 +252,10 @@ export class Controller implements CommandContext, MessageActions, SidebarAction
     await this.shell.runSearch(query);
   }
   async branchHere(): Promise<void> {
-    const last = this.store.conversation?.messages.at(-1);
+    const conversation = this.store.conversation;
+    const last = conversation?.has_later ? conversation.active_leaf_id : conversation?.messages.at(-1)?.id;
     if (!last) throw new Error("nothing to branch from yet: send a message first");
-    const branched = await this.api.branch(last.id);
+    const branched = await this.api.branch(last);
     this.show(branched);
   }
   async showStats(): Promise<void> {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,12 +30,11 @@ from llm_router.api.routes import (
     web,
 )
 from llm_router.api.routes import search as search_routes
-from llm_router.api.security_setup import install_security, start_security
+from llm_router.api.security_setup import install_security, start_security, stop_security
 from llm_router.api.v1_errors import V1ErrorShapeMiddleware
 from llm_router.api.v1_setup import start_v1, stop_v1
 from llm_router.core.settings import Settings
-from llm_router.db.engine import Database
-from llm_router.db.migrate import upgrade_database
+from llm_router.db.engine import Database, migrate_if_needed
 from llm_router.services.routing_config import load_routes
 
 log = logging.getLogger(__name__)
@@ -50,11 +50,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.effective_database_url)
         app.state.db = db
-        await upgrade_database(db)
+        await migrate_if_needed(db)
         await start_providers(app, settings)  # first: security, jobs and /v1 read app.state.providers
         await start_security(app, settings, db)
         await start_jobs(app, settings, db)
         await start_v1(app, db, routes)
+        # What start-up built lives as long as the process: out of the collector's sight, full collections
+        # stop re-walking it (+65 ms on every third request that opened a 10,000-message conversation).
+        gc.freeze()
         log.info("llm-router %s ready", __version__)
         try:
             yield
@@ -62,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await stop_jobs(app)  # running answers end "interrupted", their text stored
             await stop_v1(app)  # usage rows of finished /v1 requests still being written
             await stop_providers(app)
+            await stop_security(app)  # the limits' Redis connection
             await db.dispose()
 
     app = FastAPI(

@@ -127,21 +127,43 @@ class ConversationSummary(BaseModel):
 
 
 class ConversationPublic(ConversationSummary):
+    """A conversation and one page of the path it shows (the newest messages unless asked otherwise)."""
+
     temperature: float | None
     reasoning: str | None
     system_prompt: str
-    active_leaf_id: str | None
+    active_leaf_id: str | None = Field(description="The last message of the path (send below it)")
     branch_message_id: str | None
-    messages: list[MessagePublic]
+    messages: list[MessagePublic] = Field(description="This page of the path, oldest first")
+    path_length: int = Field(description="Messages on the whole path", examples=[10000])
+    path_offset: int = Field(
+        description="Position of `messages[0]` on the path (0 = the root)", examples=[9900]
+    )
+    has_earlier: bool = Field(
+        description="Older messages exist: ask `?before=<messages[0].id>`", examples=[True]
+    )
+    has_later: bool = Field(
+        description="Newer messages exist: ask `?after=<messages[-1].id>`", examples=[False]
+    )
 
     @classmethod
     def of_view(cls, view: ConversationView) -> ConversationPublic:
         conversation = view.conversation
-        fields = {name: getattr(conversation, name) for name in cls.model_fields if name != "messages"}
-        if view.path:  # the leaf actually shown (a stale leaf falls back to the newest branch)
-            fields["active_leaf_id"] = view.path[-1].message.id
-        messages = [MessagePublic.of(entry.message, entry.sibling_ids) for entry in view.path]
-        return cls(**fields, messages=messages)
+        fields = {name: getattr(conversation, name) for name in _CONVERSATION_COLUMNS}
+        if view.leaf_id:  # the leaf actually shown (a stale leaf falls back to the newest branch)
+            fields["active_leaf_id"] = view.leaf_id
+        return cls(
+            **fields,
+            messages=[MessagePublic.of(entry.message, entry.sibling_ids) for entry in view.path],
+            path_length=view.path_length,
+            path_offset=view.offset,
+            has_earlier=view.has_earlier,
+            has_later=view.has_later,
+        )
+
+
+_PAGE_FIELDS = ("messages", "path_length", "path_offset", "has_earlier", "has_later")
+_CONVERSATION_COLUMNS = [n for n in ConversationPublic.model_fields if n not in _PAGE_FIELDS]
 
 
 class ConversationPage(BaseModel):

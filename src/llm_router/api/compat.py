@@ -3,6 +3,7 @@ router and usage writer on ``app.state``, and running a routed request to a JSON
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -11,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
 
-from llm_router.api.deps import get_device_id
+from llm_router.api.deps import caller_providers, get_device_id
 from llm_router.core.errors import AppError
 from llm_router.providers.base import ChatRequest, ChatResult, StreamEvent, UpstreamError, Usage, collect
 from llm_router.providers.registry import ProviderRegistry
@@ -48,7 +49,7 @@ class _AppRegistry:
         self.app = app
 
     def _registry(self) -> ProviderRegistry:
-        registry: ProviderRegistry = self.app.state.providers  # set first thing at start-up
+        registry: ProviderRegistry = caller_providers.get() or self.app.state.providers  # the caller's view
         return registry
 
     def resolve(self, name: str) -> ResolvedModel:
@@ -145,6 +146,9 @@ class RoutedCall:
         self.writer: UsageWriter = request.app.state.usage_writer
 
     def _record(self, run: RouteRun) -> None:
+        # Price and cache the answer just after the response (a repeat request may follow at once);
+        # the usage row waits for the writer's next batch.
+        asyncio.get_running_loop().call_soon(run.settle)
         principal, source = self.principal, self.protocol
         device_id = get_device_id(self.request.headers.get("x-device-id"))
         self.writer.submit(
@@ -176,7 +180,7 @@ class RoutedCall:
         encoder: Callable[[str], StreamEncoder],
     ) -> Response:
         try:
-            run = self.router.prepare(chat)
+            run = self.router.prepare(chat, self.principal.user_id)
         except AppError as exc:
             self._refused(chat, exc)
             raise

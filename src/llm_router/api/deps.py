@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -16,6 +17,10 @@ from llm_router.providers.registry import ProviderRegistry
 from llm_router.services.catalog import ModelCatalog
 from llm_router.services.limits import rate_limiter_from
 from llm_router.services.tokens import ApiPrincipal, TokenVerifier, invalid_token
+from llm_router.services.user_providers import UserProviders
+
+caller_providers: ContextVar[ProviderRegistry | None] = ContextVar("caller_providers", default=None)
+"""The ``/v1`` caller's view of the providers (set by ``get_api_user``, read by the ``/v1`` router)."""
 
 
 def get_settings(request: Request) -> Settings:
@@ -33,8 +38,19 @@ DatabaseDep = Annotated[Database, Depends(get_db)]
 
 
 def get_providers(request: Request) -> ProviderRegistry:
+    """The instance's providers (environment, file, instance keys): what every user shares."""
     registry: ProviderRegistry = request.app.state.providers
     return registry
+
+
+def get_user_providers(request: Request) -> UserProviders:
+    user_providers: UserProviders = request.app.state.user_providers
+    return user_providers
+
+
+async def providers_for(request: Request, user_id: str) -> ProviderRegistry:
+    """One user's providers: the instance's with the user's own keys and endpoints on top."""
+    return await get_user_providers(request).for_user(user_id)
 
 
 def get_catalog(request: Request) -> ModelCatalog:
@@ -43,6 +59,7 @@ def get_catalog(request: Request) -> ModelCatalog:
 
 
 ProvidersDep = Annotated[ProviderRegistry, Depends(get_providers)]
+UserProvidersDep = Annotated[UserProviders, Depends(get_user_providers)]
 CatalogDep = Annotated[ModelCatalog, Depends(get_catalog)]
 
 
@@ -57,7 +74,7 @@ async def get_current_user(request: Request, settings: SettingsDep, db: Database
         raise Unauthorized("sign in first")
     limiter = rate_limiter_from(request.app.state)
     if limiter is not None:
-        limiter.check(f"user:{user.id}")
+        await limiter.check(f"user:{user.id}")
     request.state.user = user
     return user
 
@@ -116,10 +133,13 @@ async def get_api_user(request: Request, settings: SettingsDep) -> ApiPrincipal:
         if settings.auth != "none":
             raise invalid_token()
         # single-user mode on an isolated network: no account or token to protect, so no rate limit
-        return ApiPrincipal(user_id=OWNER_USER_ID, username="owner", token_id=None)
-    limiter = rate_limiter_from(request.app.state)
-    if limiter is not None:
-        limiter.check(f"token:{principal.token_id}")
+        principal = ApiPrincipal(user_id=OWNER_USER_ID, username="owner", token_id=None)
+    else:
+        limiter = rate_limiter_from(request.app.state)
+        if limiter is not None:
+            await limiter.check(f"token:{principal.token_id}")
+    # the request's task ends with the request, and the value with it
+    caller_providers.set(await providers_for(request, principal.user_id))
     return principal
 
 

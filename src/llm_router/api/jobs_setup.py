@@ -9,18 +9,25 @@ from llm_router.db.engine import Database
 from llm_router.providers.registry import ProviderRegistry
 from llm_router.services.generation import GenerationManager
 from llm_router.services.job_events import RedisRelay
-from llm_router.services.model_choice import RegistryResolver
+from llm_router.services.model_choice import ModelResolver, RegistryResolver
+from llm_router.services.user_providers import UserProviders
 
 
 async def start_jobs(app: FastAPI, settings: Settings, db: Database) -> None:
-    """After ``start_providers``: the resolver reads ``app.state.providers`` on every use."""
+    """After ``start_providers`` and ``start_security``: the resolver reads ``app.state.providers`` on
+    every use, and a user's turns resolve against that user's view (their own keys on top)."""
 
     def registry() -> ProviderRegistry:
         providers: ProviderRegistry = app.state.providers
         return providers
 
+    async def owner_resolver(owner_id: str) -> ModelResolver:
+        user_providers: UserProviders = app.state.user_providers
+        view = await user_providers.for_user(owner_id)
+        return RegistryResolver(lambda: view)
+
     relay = RedisRelay(settings.redis_url) if settings.redis_url else None
-    jobs = GenerationManager(db, RegistryResolver(registry), relay)
+    jobs = GenerationManager(db, RegistryResolver(registry), relay, owner_resolver=owner_resolver)
     app.state.jobs = jobs
     await jobs.start()
 

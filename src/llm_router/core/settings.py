@@ -84,6 +84,10 @@ class Settings(BaseSettings):
         ge=1,
         description="Requests per minute allowed per signed-in user and per API token (429 beyond).",
     )
+    user_keys: bool = Field(
+        default=True,
+        description="Whether users may add (and use) provider keys and endpoints of their own.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

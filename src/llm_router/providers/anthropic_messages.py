@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import anthropic
 import httpx2
+import orjson
 
 from llm_router.providers import errors
 from llm_router.providers.anthropic_request import build_params
@@ -26,10 +27,23 @@ from llm_router.providers.base import (
 )
 from llm_router.providers.capabilities import capabilities_for
 from llm_router.providers.config import ProviderConfig
-from llm_router.providers.sdk_options import CONNECT_TIMEOUT, DEFAULT_TIMEOUT, NO_KEY, HttpClient
+from llm_router.providers.sdk_options import (
+    CONNECT_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    NO_KEY,
+    HttpClient,
+    call_options,
+)
+from llm_router.providers.sse import sse_events
 
 log = logging.getLogger(__name__)
 
+SDK_ERRORS = errors.SdkErrors(
+    api=anthropic.APIError,
+    status=anthropic.APIStatusError,
+    timeout=anthropic.APITimeoutError,
+    connection=anthropic.APIConnectionError,
+)
 _USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
 _FINISH: dict[str, FinishReason] = {
     "end_turn": "stop",
@@ -59,21 +73,30 @@ class AnthropicMessagesModel:
         )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        params, metadata = build_params(request, capabilities_for(request.model))
+        body, metadata = build_params(request, capabilities_for(request.model))
         started = time.monotonic()
         try:
-            response = await self._client.messages.create(**params)
+            # The SDK makes the call (auth, retries, timeouts, its error types); the stream is read
+            # here, without building a pydantic model per event.
+            response = await self._client.post(
+                "/v1/messages",
+                body=body,
+                options=cast("anthropic.RequestOptions", call_options(request)),
+                cast_to=httpx2.Response,
+                stream=True,
+            )
         except Exception as exc:
             raise self._fail(exc, request.model, mid_stream=False) from None
         state = _StreamState(metadata)
         try:
-            async for event in response:
-                for out in state.read(event):
-                    yield out
+            async for name, data in sse_events(response):
+                if name and name != b"ping":
+                    for out in state.read(_event(name, data, response)):
+                        yield out
         except Exception as exc:
             raise self._fail(exc, request.model, mid_stream=True) from None
         finally:
-            await response.close()
+            await response.aclose()
         if state.finish_reason is None or not state.stopped:
             raise self._fail(errors.cut_short(self.provider, request.model), request.model, mid_stream=True)
         usage = state.usage()
@@ -99,46 +122,22 @@ class AnthropicMessagesModel:
         await self._client.close()
 
     def _fail(self, exc: Exception, model: str, *, mid_stream: bool) -> UpstreamError:
-        error = map_error(exc, self.config, model, mid_stream=mid_stream)
-        return errors.log_failure(log, exc, error, anthropic.APIError, mid_stream=mid_stream)
+        error = errors.map_error(exc, self.config, model, mid_stream=mid_stream, sdk=SDK_ERRORS)
+        return errors.log_failure(log, exc, error, SDK_ERRORS, mid_stream=mid_stream)
 
 
-def map_error(exc: Exception, config: ProviderConfig, model: str, *, mid_stream: bool) -> UpstreamError:
-    """The one place where anything the SDK or the transport raises becomes an ``UpstreamError``."""
-    if isinstance(exc, UpstreamError):
-        return exc
-    status: int | None = None
-    retry_after: float | None = None
-    if isinstance(exc, anthropic.APIStatusError):
-        # an ``error`` event inside a 200 stream arrives as a status error with the stream's status
-        status = exc.status_code if exc.status_code >= 400 else None
-        detail = errors.upstream_message(exc.body) or exc.message
-        kind = errors.kind_for_status(status, detail, errors.error_type(exc.body))
-        if kind in ("rate_limit", "overloaded"):
-            retry_after = errors.retry_after_seconds(exc.response.headers)
-    elif isinstance(exc, (anthropic.APITimeoutError, *errors.TIMEOUT_ERRORS)):
-        kind, detail = "timeout", ""
-    elif isinstance(exc, (anthropic.APIConnectionError, *errors.TRANSPORT_ERRORS)):
-        kind = "stream_cut" if mid_stream else "connection"
-        detail = str(exc.__cause__ or exc)
-    elif isinstance(exc, anthropic.APIError):
-        detail = errors.upstream_message(exc.body) or exc.message
-        kind = errors.kind_for_status(None, detail, errors.error_type(exc.body))
-    elif mid_stream and isinstance(exc, errors.MALFORMED_ERRORS):
-        kind, detail = "stream_cut", "malformed event"
-    else:
-        kind, detail = "upstream_error", type(exc).__name__
-    message = errors.explain(
-        kind,
-        provider=config.name,
-        model=model,
-        key_fix=config.how_to_set_key(),
-        detail=errors.safe_text(detail, config.api_key),
-    )
-    message = errors.scrub_secret(message, config.api_key)
-    return UpstreamError(
-        kind, message, provider=config.name, model=model, status=status, retry_after=retry_after
-    )
+def _event(name: bytes, data: bytes, response: httpx2.Response) -> dict[str, Any]:
+    """One event's payload; an ``error`` event raises what the SDK's own stream would."""
+    if name == b"error":
+        try:
+            body: object = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            body = data.decode(errors="replace")
+        raise anthropic.APIStatusError(str(body), response=response, body=body)
+    event = orjson.loads(data)
+    if not isinstance(event, dict):
+        raise TypeError("a stream event is not a JSON object")
+    return event
 
 
 class _StreamState:
@@ -152,51 +151,46 @@ class _StreamState:
         self.thinking_tokens = 0
         self.tool_index: dict[int, int] = {}  # content block index -> tool call index
 
-    def read(self, event: Any) -> list[StreamEvent]:
-        match event.type:
+    def read(self, event: dict[str, Any]) -> list[StreamEvent]:
+        match event.get("type"):
             case "message_start":
-                self._count(event.message.usage)
+                self._count(event["message"].get("usage"))
             case "content_block_start":
-                block = event.content_block
-                if block.type == "tool_use":
-                    index = self.tool_index.setdefault(event.index, len(self.tool_index))
-                    return [ToolCallDelta(index=index, id=block.id, name=block.name)]
+                block = event["content_block"]
+                if block.get("type") == "tool_use":
+                    index = self.tool_index.setdefault(event["index"], len(self.tool_index))
+                    return [ToolCallDelta(index=index, id=block.get("id"), name=block.get("name"))]
             case "content_block_delta":
-                return self._delta(event.index, event.delta)
+                return self._delta(event["index"], event["delta"])
             case "message_delta":
-                self._count(event.usage)
-                if event.delta.stop_reason is not None:
-                    self.finish_reason = _FINISH.get(event.delta.stop_reason, "stop")
+                self._count(event.get("usage"))
+                if (reason := event["delta"].get("stop_reason")) is not None:
+                    self.finish_reason = _FINISH.get(reason, "stop")
             case "message_stop":
                 self.stopped = True
         return []
 
-    def _delta(self, index: int, delta: Any) -> list[StreamEvent]:
-        match delta.type:
+    def _delta(self, index: int, delta: dict[str, Any]) -> list[StreamEvent]:
+        match delta.get("type"):
             case "text_delta":
-                return [TextDelta(delta.text)] if delta.text else []
+                return [TextDelta(delta["text"])] if delta.get("text") else []
             case "thinking_delta":
-                return [ReasoningDelta(delta.thinking)] if delta.thinking else []
+                return [ReasoningDelta(delta["thinking"])] if delta.get("thinking") else []
             case "input_json_delta":
                 call = self.tool_index.setdefault(index, len(self.tool_index))
-                return [ToolCallDelta(index=call, arguments=delta.partial_json)]
+                return [ToolCallDelta(index=call, arguments=delta.get("partial_json") or "")]
         return []
 
-    def _count(self, usage: Any) -> None:
-        if usage is None:
+    def _count(self, usage: dict[str, Any] | None) -> None:
+        if not usage:
             return
-        for name in (
-            "input_tokens",
-            "output_tokens",
-            "cache_read_input_tokens",
-            "cache_creation_input_tokens",
-        ):
-            value = getattr(usage, name, None)
+        for name in _USAGE_FIELDS:
+            value = usage.get(name)
             if isinstance(value, int):
                 self.counts[name] = value  # message_delta repeats cumulative totals
-        details = getattr(usage, "output_tokens_details", None)
-        if details is not None and isinstance(getattr(details, "thinking_tokens", None), int):
-            self.thinking_tokens = details.thinking_tokens
+        details = usage.get("output_tokens_details")
+        if isinstance(details, dict) and isinstance(details.get("thinking_tokens"), int):
+            self.thinking_tokens = details["thinking_tokens"]
 
     def usage(self) -> Usage:
         cached = self.counts.get("cache_read_input_tokens", 0)

@@ -1,22 +1,20 @@
-"""The Anthropic Messages request: our ``ChatRequest`` in the shape ``messages.create`` takes, and what
-was decided on the way (thinking budget, dropped parameters) for ``Finish.metadata``."""
+"""The Anthropic Messages request: our ``ChatRequest`` as the JSON body of ``POST /v1/messages`` (what
+``messages.create`` would send), and what was decided on the way (thinking budget, dropped parameters)
+for ``Finish.metadata``."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-import httpx2
-
 from llm_router.providers.base import ChatMessage, ChatRequest, ImagePart, ReasoningLevel
 from llm_router.providers.capabilities import THINKING_BUDGETS, Capabilities, nearest_effort
-from llm_router.providers.sdk_options import CONNECT_TIMEOUT
 
 DEFAULT_MAX_TOKENS = 8192  # Anthropic requires max_tokens; every current model allows at least this
 
 
 def build_params(request: ChatRequest, caps: Capabilities) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The SDK call's arguments, and what was decided about them (for ``Finish.metadata``)."""
+    """The request body, and what was decided about it (for ``Finish.metadata``)."""
     dropped: list[str] = []
     metadata: dict[str, Any] = {}
     answer_tokens = request.max_tokens or DEFAULT_MAX_TOKENS
@@ -55,8 +53,6 @@ def build_params(request: ChatRequest, caps: Capabilities) -> tuple[dict[str, An
         params["tool_choice"] = _tool_choice(request.tool_choice)
     if request.logprobs:
         dropped.append("logprobs")
-    if request.timeout is not None:
-        params["timeout"] = httpx2.Timeout(request.timeout, connect=min(request.timeout, CONNECT_TIMEOUT))
     if dropped:
         metadata["dropped"] = dropped
     return params, metadata

@@ -105,6 +105,9 @@ class ChatRequest:
     tool_choice: str | dict[str, Any] | None = None  # "auto" | "none" | "required" | {"name": ...}
     logprobs: bool = False
     timeout: float | None = None  # seconds; None = the adapter's default
+    # the SDK's own retries of this call (429/5xx/connection); None = the adapter's default. A fallback
+    # chain sets 0 for every model but its last, so a rate limit moves on instead of waiting to retry.
+    max_retries: int | None = None
 
 
 # ---------------------------------------------------------------- stream events

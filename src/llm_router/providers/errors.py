@@ -1,7 +1,5 @@
-"""Helpers the adapters' error mappings share: safe text, Retry-After, and kinds from HTTP status.
-
-Each adapter still has exactly one function that turns any exception into ``UpstreamError``; these are the
-pieces both of them need, so the two mappings agree.
+"""The one place where anything an SDK or the transport raises becomes an ``UpstreamError`` (``map_error``,
+given the SDK's exception classes), and the pieces it needs: safe text, Retry-After, kinds from status.
 """
 
 from __future__ import annotations
@@ -11,12 +9,14 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import httpx2
 
 from llm_router.core.logging import redact
 from llm_router.providers.base import ErrorKind, UpstreamError
+from llm_router.providers.config import ProviderConfig
 
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-*.]{8,}")
 _CONTEXT_HINTS = re.compile(
@@ -31,6 +31,71 @@ TIMEOUT_ERRORS: tuple[type[Exception], ...] = (httpx2.TimeoutException,)
 TRANSPORT_ERRORS: tuple[type[Exception], ...] = (httpx2.HTTPError, httpx2.StreamError)
 # What a malformed event turns into inside the SDKs or our parsing of it.
 MALFORMED_ERRORS: tuple[type[Exception], ...] = (ValueError, KeyError, TypeError, AttributeError)
+
+
+class _ApiError(Protocol):
+    @property
+    def message(self) -> str: ...
+    @property
+    def body(self) -> object | None: ...
+
+
+class _StatusError(_ApiError, Protocol):
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def response(self) -> httpx2.Response: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SdkErrors:
+    """One SDK's exception classes (``openai.X`` or ``anthropic.X``: the two SDKs have the same tree)."""
+
+    api: type[_ApiError]  # the base class; alone it is an error event inside a stream
+    status: type[_StatusError]
+    timeout: type[Exception]
+    connection: type[Exception]
+
+
+def map_error(
+    exc: Exception, config: ProviderConfig, model: str, *, mid_stream: bool, sdk: SdkErrors
+) -> UpstreamError:
+    """Anything the SDK or the transport raises, as an ``UpstreamError`` with a message that is safe to
+    show (the key scrubbed) and says how to fix the problem where we know."""
+    if isinstance(exc, UpstreamError):
+        return exc
+    status: int | None = None
+    retry_after: float | None = None
+    if isinstance(exc, sdk.status):
+        # an ``error`` event inside a 200 stream arrives as a status error with the stream's status
+        status = exc.status_code if exc.status_code >= 400 else None
+        detail = upstream_message(exc.body) or exc.message
+        kind = kind_for_status(status, detail, error_type(exc.body))
+        if kind in ("rate_limit", "overloaded"):
+            retry_after = retry_after_seconds(exc.response.headers)
+    elif isinstance(exc, (sdk.timeout, *TIMEOUT_ERRORS)):
+        kind, detail = "timeout", ""
+    elif isinstance(exc, (sdk.connection, *TRANSPORT_ERRORS)):
+        kind = "stream_cut" if mid_stream else "connection"
+        detail = str(exc.__cause__ or exc)
+    elif isinstance(exc, sdk.api):  # an error event inside a stream: no status
+        detail = upstream_message(exc.body) or exc.message
+        kind = kind_for_status(None, detail, error_type(exc.body))
+    elif mid_stream and isinstance(exc, MALFORMED_ERRORS):
+        kind, detail = "stream_cut", "malformed event"
+    else:
+        kind, detail = "upstream_error", type(exc).__name__
+    message = explain(
+        kind,
+        provider=config.name,
+        model=model,
+        key_fix=config.how_to_set_key(),
+        detail=safe_text(detail, config.api_key),
+    )
+    message = scrub_secret(message, config.api_key)
+    return UpstreamError(
+        kind, message, provider=config.name, model=model, status=status, retry_after=retry_after
+    )
 
 
 def scrub_secret(text: str, secret: str | None) -> str:
@@ -159,9 +224,9 @@ def cut_short(provider: str, model: str) -> UpstreamError:
     )
 
 
-def is_expected(exc: Exception, sdk_error: type[Exception], *, mid_stream: bool) -> bool:
+def is_expected(exc: Exception, sdk: SdkErrors, *, mid_stream: bool) -> bool:
     """Whether a failure is the provider's or the network's (anything else is a bug worth a traceback)."""
-    if isinstance(exc, (sdk_error, UpstreamError, *TIMEOUT_ERRORS, *TRANSPORT_ERRORS)):
+    if isinstance(exc, (sdk.api, UpstreamError, *TIMEOUT_ERRORS, *TRANSPORT_ERRORS)):
         return True
     return mid_stream and isinstance(exc, MALFORMED_ERRORS)
 
@@ -170,13 +235,13 @@ def log_failure(
     logger: logging.Logger,
     exc: Exception,
     error: UpstreamError,
-    sdk_error: type[Exception],
+    sdk: SdkErrors,
     *,
     mid_stream: bool,
 ) -> UpstreamError:
     """One warning line per failed upstream call; a traceback only for what is not the provider's or the
     network's doing (that is a bug here). Returns ``error`` so adapters can ``raise`` it."""
-    unexpected = not is_expected(exc, sdk_error, mid_stream=mid_stream)
+    unexpected = not is_expected(exc, sdk, mid_stream=mid_stream)
     logger.warning(
         "upstream %s/%s failed: %s: %s",
         error.provider,

@@ -7,11 +7,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import httpx2
 import openai
-from openai.types.chat import ChatCompletionChunk
+import orjson
 
 from llm_router.providers import errors
 from llm_router.providers.base import (
@@ -28,10 +28,23 @@ from llm_router.providers.base import (
 from llm_router.providers.capabilities import capabilities_for
 from llm_router.providers.config import ProviderConfig
 from llm_router.providers.openai_request import build_params
-from llm_router.providers.sdk_options import CONNECT_TIMEOUT, DEFAULT_TIMEOUT, NO_KEY, HttpClient
+from llm_router.providers.sdk_options import (
+    CONNECT_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    NO_KEY,
+    HttpClient,
+    call_options,
+)
+from llm_router.providers.sse import sse_events
 
 log = logging.getLogger(__name__)
 
+SDK_ERRORS = errors.SdkErrors(
+    api=openai.APIError,
+    status=openai.APIStatusError,
+    timeout=openai.APITimeoutError,
+    connection=openai.APIConnectionError,
+)
 _FINISH: dict[str, FinishReason] = {
     "stop": "stop",
     "length": "length",
@@ -63,21 +76,34 @@ class OpenAIChatModel:
             self._client.project = None
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        params, metadata = build_params(request, capabilities_for(request.model))
+        body, metadata = build_params(request, capabilities_for(request.model))
         started = time.monotonic()
         try:
-            response = await self._client.chat.completions.create(**params)
+            # The SDK makes the call (auth, retries, timeouts, its error types); the stream is read
+            # here, without building a pydantic model per chunk.
+            response = await self._client.post(
+                "/chat/completions",
+                body=body,
+                options=cast("openai.RequestOptions", call_options(request)),
+                cast_to=httpx2.Response,
+                stream=True,
+            )
         except Exception as exc:
             raise self._fail(exc, request.model, mid_stream=False) from None
         state = _StreamState(metadata)
         try:
-            async for chunk in response:
-                for event in state.read(chunk):
+            async for _event, data in sse_events(response):
+                if state.done:
+                    continue  # read to the end, so the connection goes back to the pool
+                if data.startswith(b"[DONE]"):
+                    state.done = True
+                    continue
+                for event in state.read(_chunk(data, response)):
                     yield event
         except Exception as exc:
             raise self._fail(exc, request.model, mid_stream=True) from None
         finally:
-            await response.close()
+            await response.aclose()
         if state.finish_reason is None:
             raise self._fail(errors.cut_short(self.provider, request.model), request.model, mid_stream=True)
         for event in state.end():
@@ -103,45 +129,21 @@ class OpenAIChatModel:
         await self._client.close()
 
     def _fail(self, exc: Exception, model: str, *, mid_stream: bool) -> UpstreamError:
-        error = map_error(exc, self.config, model, mid_stream=mid_stream)
-        return errors.log_failure(log, exc, error, openai.APIError, mid_stream=mid_stream)
+        error = errors.map_error(exc, self.config, model, mid_stream=mid_stream, sdk=SDK_ERRORS)
+        return errors.log_failure(log, exc, error, SDK_ERRORS, mid_stream=mid_stream)
 
 
-def map_error(exc: Exception, config: ProviderConfig, model: str, *, mid_stream: bool) -> UpstreamError:
-    """The one place where anything the SDK or the transport raises becomes an ``UpstreamError``."""
-    if isinstance(exc, UpstreamError):
-        return exc
-    status: int | None = None
-    retry_after: float | None = None
-    if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        detail = errors.upstream_message(exc.body) or exc.message
-        kind = errors.kind_for_status(status, detail, errors.error_type(exc.body))
-        if kind in ("rate_limit", "overloaded"):
-            retry_after = errors.retry_after_seconds(exc.response.headers)
-    elif isinstance(exc, (openai.APITimeoutError, *errors.TIMEOUT_ERRORS)):
-        kind, detail = "timeout", ""
-    elif isinstance(exc, (openai.APIConnectionError, *errors.TRANSPORT_ERRORS)):
-        kind = "stream_cut" if mid_stream else "connection"
-        detail = str(exc.__cause__ or exc)
-    elif isinstance(exc, openai.APIError):  # an error event inside a stream: no status
-        detail = errors.upstream_message(exc.body) or exc.message
-        kind = errors.kind_for_status(None, detail, errors.error_type(exc.body))
-    elif mid_stream and isinstance(exc, errors.MALFORMED_ERRORS):
-        kind, detail = "stream_cut", "malformed event"
-    else:
-        kind, detail = "upstream_error", type(exc).__name__
-    message = errors.explain(
-        kind,
-        provider=config.name,
-        model=model,
-        key_fix=config.how_to_set_key(),
-        detail=errors.safe_text(detail, config.api_key),
-    )
-    message = errors.scrub_secret(message, config.api_key)
-    return UpstreamError(
-        kind, message, provider=config.name, model=model, status=status, retry_after=retry_after
-    )
+def _chunk(data: bytes, response: httpx2.Response) -> dict[str, Any]:
+    """One ``data:`` payload; an error object in the stream raises what the SDK's own stream would."""
+    chunk = orjson.loads(data)
+    if not isinstance(chunk, dict):
+        raise TypeError("a stream chunk is not a JSON object")
+    if error := chunk.get("error"):
+        message = error.get("message") if isinstance(error, dict) else None
+        if not isinstance(message, str) or not message:
+            message = "An error occurred during streaming"
+        raise openai.APIError(message, response.request, body=error)
+    return chunk
 
 
 class _StreamState:
@@ -152,39 +154,40 @@ class _StreamState:
         self.finish_reason: FinishReason | None = None
         self.usage: Usage | None = None
         self.logprobs: list[float] | None = None
+        self.done = False  # ``[DONE]`` seen
 
-    def read(self, chunk: ChatCompletionChunk) -> list[StreamEvent]:
-        if chunk.usage is not None:
-            self.usage = _usage(chunk.usage)
+    def read(self, chunk: dict[str, Any]) -> list[StreamEvent]:
+        if usage := chunk.get("usage"):
+            self.usage = _usage(usage)
         events: list[StreamEvent] = []
-        for choice in chunk.choices:
-            if choice.index != 0:
+        for choice in chunk.get("choices") or ():
+            if choice.get("index", 0) != 0:
                 continue
-            delta = choice.delta
-            extra = delta.model_extra or {}
+            delta = choice.get("delta") or {}
             # compatible servers stream thinking as reasoning_content (vLLM, llama.cpp, DeepSeek)
             # or reasoning (OpenRouter, Ollama)
-            reasoning = extra.get("reasoning_content") or extra.get("reasoning")
+            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
             if isinstance(reasoning, str) and reasoning:
                 events.append(ReasoningDelta(reasoning))
-            if delta.content:
-                events.append(TextDelta(delta.content))
-            if delta.refusal:
-                events.append(TextDelta(delta.refusal))
-            for call in delta.tool_calls or ():
-                function = call.function
+            if content := delta.get("content"):
+                events.append(TextDelta(str(content)))
+            if refusal := delta.get("refusal"):
+                events.append(TextDelta(str(refusal)))
+            for call in delta.get("tool_calls") or ():
+                function = call.get("function") or {}
                 events.append(
                     ToolCallDelta(
-                        index=call.index,
-                        id=call.id,
-                        name=function.name if function else None,
-                        arguments=(function.arguments or "") if function else "",
+                        index=call.get("index", 0),
+                        id=call.get("id"),
+                        name=function.get("name"),
+                        arguments=function.get("arguments") or "",
                     )
                 )
-            if choice.logprobs is not None and choice.logprobs.content:
-                self.logprobs = (self.logprobs or []) + [t.logprob for t in choice.logprobs.content]
-            if choice.finish_reason is not None:
-                self.finish_reason = _FINISH.get(choice.finish_reason, "stop")
+            logprobs = choice.get("logprobs")
+            if logprobs and logprobs.get("content"):
+                self.logprobs = (self.logprobs or []) + [t["logprob"] for t in logprobs["content"]]
+            if (reason := choice.get("finish_reason")) is not None:
+                self.finish_reason = _FINISH.get(reason, "stop")
         return events
 
     def end(self) -> list[StreamEvent]:
@@ -194,13 +197,13 @@ class _StreamState:
         return events
 
 
-def _usage(raw: Any) -> Usage:
-    prompt = raw.prompt_tokens_details
-    completion = raw.completion_tokens_details
+def _usage(raw: dict[str, Any]) -> Usage:
+    prompt = raw.get("prompt_tokens_details") or {}
+    completion = raw.get("completion_tokens_details") or {}
     return Usage(
-        input_tokens=raw.prompt_tokens or 0,
-        output_tokens=raw.completion_tokens or 0,
-        reasoning_tokens=(completion.reasoning_tokens or 0) if completion else 0,
-        cached_tokens=(prompt.cached_tokens or 0) if prompt else 0,
-        cache_write_tokens=(getattr(prompt, "cache_write_tokens", None) or 0) if prompt else 0,
+        input_tokens=raw.get("prompt_tokens") or 0,
+        output_tokens=raw.get("completion_tokens") or 0,
+        reasoning_tokens=completion.get("reasoning_tokens") or 0,
+        cached_tokens=prompt.get("cached_tokens") or 0,
+        cache_write_tokens=prompt.get("cache_write_tokens") or 0,
     )

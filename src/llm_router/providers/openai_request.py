@@ -1,19 +1,17 @@
-"""The OpenAI Chat Completions request: our ``ChatRequest`` in the shape ``chat.completions.create``
-takes, and what was decided on the way (reasoning effort, dropped parameters) for ``Finish.metadata``."""
+"""The OpenAI Chat Completions request: our ``ChatRequest`` as the JSON body of ``POST /chat/completions``
+(what ``chat.completions.create`` would send), and what was decided on the way (reasoning effort,
+dropped parameters) for ``Finish.metadata``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx2
-
 from llm_router.providers.base import ChatMessage, ChatRequest, ImagePart
 from llm_router.providers.capabilities import Capabilities, nearest_effort
-from llm_router.providers.sdk_options import CONNECT_TIMEOUT
 
 
 def build_params(request: ChatRequest, caps: Capabilities) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The SDK call's arguments, and what was decided about them (for ``Finish.metadata``)."""
+    """The request body, and what was decided about it (for ``Finish.metadata``)."""
     dropped: list[str] = []
     params: dict[str, Any] = {
         "model": request.model,
@@ -52,8 +50,6 @@ def build_params(request: ChatRequest, caps: Capabilities) -> tuple[dict[str, An
             params["logprobs"] = True
         else:
             dropped.append("logprobs")
-    if request.timeout is not None:
-        params["timeout"] = httpx2.Timeout(request.timeout, connect=min(request.timeout, CONNECT_TIMEOUT))
     if dropped:
         metadata["dropped"] = dropped
     return params, metadata

@@ -213,6 +213,15 @@ class ProviderRegistry:
             capabilities=capabilities_for(model_id),
         )
 
+    def overlay(self, own: Iterable[ProviderConfig]) -> UserProviderView:
+        """One user's view: this registry's providers with ``own`` (the user's entries) on top.
+
+        The user's adapters are made like the instance's (same HTTP client factory, so vault entries get
+        the SSRF-checked transport) and belong to the view: ``aclose()`` on it closes only those.
+        """
+        mine = ProviderRegistry(own, http_client_factory=self._factory, max_retries=self._max_retries)
+        return UserProviderView(self, mine)
+
     def _not_configured(self, provider: str, *, model: str | None = None) -> AppError:
         fix = SETUP_HINTS.get(provider, f"add a provider named {provider!r} under Settings → Keys")
         what = f"model {model!r} needs provider {provider!r}" if model else f"provider {provider!r}"
@@ -226,6 +235,45 @@ class ProviderRegistry:
             more = f" and {len(ids) - MODELS_IN_ERRORS} more" if len(ids) > MODELS_IN_ERRORS else ""
             hint = f"available: {', '.join(ids[:MODELS_IN_ERRORS])}{more} (GET /api/models lists them all)"
         return AppError(f"unknown model {name!r}; {hint}", status_code=404, code="model_not_found")
+
+
+class UserProviderView(ProviderRegistry):
+    """A user's providers: their own entries (``own``) over the instance's (``base``).
+
+    An own entry named like an instance provider replaces it for this user only. Both sides are read
+    live, so instance changes show at once; adapters stay with the registry that made them (the
+    instance's are shared, the user's own are closed with ``own``).
+    """
+
+    def __init__(self, base: ProviderRegistry, own: ProviderRegistry) -> None:
+        super().__init__([], http_client_factory=base._factory, max_retries=base._max_retries)
+        self.base = base
+        self.own = own
+
+    def configs(self) -> list[ProviderConfig]:
+        merged = {c.name: c for c in self.base.configs()}
+        merged.update((c.name, c) for c in self.own.configs())
+        return list(merged.values())
+
+    def get(self, name: str) -> ProviderConfig | None:
+        return self.own.get(name) or self.base.get(name)
+
+    def replace_dynamic(self, configs: list[ProviderConfig]) -> None:
+        raise TypeError("a user's view is rebuilt, not changed: change the instance or the user's registry")
+
+    def adapter(self, name: str) -> ProviderAdapter:
+        return (self.own if self.own.get(name) is not None else self.base).adapter(name)
+
+    def set_known_models(self, provider: str, model_ids: Iterable[str]) -> None:
+        if self.own.get(provider) is not None:  # the instance's lists are the instance catalog's business
+            self.own.set_known_models(provider, model_ids)
+
+    def known_models(self, config: ProviderConfig) -> tuple[str, ...]:
+        owner = self.own if self.own.get(config.name) == config else self.base
+        return owner.known_models(config)
+
+    async def aclose(self) -> None:
+        await self.own.aclose()
 
 
 def no_provider_hint() -> str:

@@ -12,7 +12,7 @@ from llm_router.core.errors import AppError, Conflict, TooManyRequests, Unauthor
 from llm_router.core.ids import utcnow
 from llm_router.db.engine import Database
 from llm_router.db.models import OWNER_USER_ID, ApiToken, User
-from llm_router.services.limits import FailureThrottle
+from llm_router.services.limits import FailureCounter, FailureThrottle
 from llm_router.services.passwords import (
     check_password_policy,
     hash_password,
@@ -87,16 +87,19 @@ async def find_user(db: Database, username: str) -> User | None:
 
 
 class LoginGuard:
-    """Login throttling: 10 failures a minute per account name and per client address."""
+    """Login throttling: 10 failures a minute per account name and per client address.
 
-    def __init__(self, per_account: FailureThrottle | None = None, per_ip: FailureThrottle | None = None):
-        self.per_account = per_account or FailureThrottle()
-        self.per_ip = per_ip or FailureThrottle()
+    The counters are in memory, or in Redis when the server has one (shared by every process).
+    """
 
-    def check(self, username: str, ip: str) -> None:
+    def __init__(self, per_account: FailureCounter | None = None, per_ip: FailureCounter | None = None):
+        self.per_account: FailureCounter = per_account or FailureThrottle()
+        self.per_ip: FailureCounter = per_ip or FailureThrottle()
+
+    async def check(self, username: str, ip: str) -> None:
         waits = [
-            self.per_account.retry_after(f"user:{username.lower()}"),
-            self.per_ip.retry_after(f"ip:{ip}"),
+            await self.per_account.retry_after(f"user:{username.lower()}"),
+            await self.per_ip.retry_after(f"ip:{ip}"),
         ]
         blocked = [wait for wait in waits if wait is not None]
         if blocked:
@@ -104,12 +107,12 @@ class LoginGuard:
                 "too many failed sign-ins: wait a minute and try again", retry_after=max(blocked)
             )
 
-    def failed(self, username: str, ip: str) -> None:
-        self.per_account.record_failure(f"user:{username.lower()}")
-        self.per_ip.record_failure(f"ip:{ip}")
+    async def failed(self, username: str, ip: str) -> None:
+        await self.per_account.record_failure(f"user:{username.lower()}")
+        await self.per_ip.record_failure(f"ip:{ip}")
 
-    def succeeded(self, username: str) -> None:
-        self.per_account.reset(f"user:{username.lower()}")
+    async def succeeded(self, username: str) -> None:
+        await self.per_account.reset(f"user:{username.lower()}")
 
 
 async def authenticate(db: Database, guard: LoginGuard, username: str, password: str, ip: str) -> User:
@@ -118,14 +121,14 @@ async def authenticate(db: Database, guard: LoginGuard, username: str, password:
     An unknown name is checked against a dummy hash, so the answer and its timing do not tell
     whether the account exists.
     """
-    guard.check(username, ip)
+    await guard.check(username, ip)
     user = await find_user(db, username)
     ok = await verify_password(password, user.password_hash if user else None)
     if not ok or user is None or user.disabled:
-        guard.failed(username, ip)
+        await guard.failed(username, ip)
         log.info("failed sign-in")
         raise Unauthorized(WRONG_CREDENTIALS)
-    guard.succeeded(username)
+    await guard.succeeded(username)
     return user
 
 
@@ -133,9 +136,9 @@ async def change_password(
     db: Database, guard: LoginGuard, user: User, current: str, new: str, ip: str
 ) -> None:
     """Replace the password after checking the current one; every session of the user is revoked."""
-    guard.check(user.username, ip)
+    await guard.check(user.username, ip)
     if not await verify_password(current, user.password_hash):
-        guard.failed(user.username, ip)
+        await guard.failed(user.username, ip)
         raise AppError("the current password is wrong", status_code=403, code="wrong_password")
     await set_password(db, user.id, new)
 

@@ -138,7 +138,7 @@ class ModelCatalog:
                 state.live = tuple(i for i in ids if not NOT_CHAT.search(i))
             if state.status == "error":
                 log.warning("model list of %s unavailable: %s", config.name, state.error)
-        self.registry.set_known_models(config.name, [m.model for m in self._entries(config)])
+        self.registry.set_known_models(config.name, [model for model, _source in self._listed(config)])
 
     # ------------------------------------------------------------ reading
 
@@ -173,14 +173,17 @@ class ModelCatalog:
         }
 
     def _entries(self, config: ProviderConfig) -> list[CatalogModel]:
-        """Well-known models first (bundled order), then the rest of the live list."""
+        return [self._entry(config, model, source) for model, source in self._listed(config)]
+
+    def _listed(self, config: ProviderConfig) -> list[tuple[str, Source]]:
+        """Well-known models first (bundled order), then the rest of the live list. Ids only: prices
+        are looked up when someone reads the catalog, not at every refresh."""
         state = self._states.get(config.name, ProviderState())
-        live = state.live or ()
+        live_set = set(state.live or ())
         known = [m.id for m in fallback_models() if m.provider == config.name]
-        live_set = set(live)
         ordered: list[tuple[str, Source]] = [(m, "live" if m in live_set else "fallback") for m in known]
         ordered += [(m, "live") for m in sorted(live_set - set(known))]
-        return [self._entry(config, model, source) for model, source in ordered]
+        return ordered
 
     def _entry(self, config: ProviderConfig, model: str, source: Source) -> CatalogModel:
         caps = capabilities_for(model)

@@ -1,4 +1,5 @@
-"""Conversations: create, list, read (active path with siblings), change, delete, switch, branch, clone.
+"""Conversations: create, list, read (a page of the active path, with siblings), change, delete, switch,
+branch, clone.
 
 Every query filters by the owner; another user's ids look exactly like ids that do not exist (404).
 Sending and generating live in ``services/turns.py`` and ``services/generation.py``.
@@ -19,7 +20,7 @@ from llm_router.core.errors import AppError, NotFound
 from llm_router.core.ids import new_id, utcnow
 from llm_router.db.engine import Database
 from llm_router.db.models import Conversation, Message
-from llm_router.services.conversation_tree import Tree, TreeNode
+from llm_router.services.conversation_tree import Tree, TreeNode, window
 
 RUNNING_STATUSES = ("pending", "streaming")
 EDITABLE_FIELDS = frozenset({"title", "model", "temperature", "reasoning", "system_prompt"})
@@ -29,6 +30,10 @@ MessageRow = Row[Any]
 """A ``messages`` row read without the ORM (attribute access like ``Message``; much faster to load)."""
 
 
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+
+
 @dataclass(frozen=True, slots=True)
 class PathEntry:
     message: Message | MessageRow
@@ -36,9 +41,44 @@ class PathEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class PageRequest:
+    """One page of a conversation's path: the newest ``limit`` messages, or the ``limit`` messages
+    just before / just after / around a message (at most one of the three)."""
+
+    limit: int = DEFAULT_PAGE_SIZE
+    before: str | None = None
+    after: str | None = None
+    around: str | None = None
+
+    @property
+    def anchor(self) -> str | None:
+        return self.before or self.after or self.around
+
+
+NEWEST_PAGE = PageRequest()
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationView:
+    """A conversation and one page (``path``) of the path it shows.
+
+    ``offset`` is the position of ``path[0]`` on the whole path, ``path_length`` the whole path's length
+    and ``leaf_id`` its last message: with those the client knows what lies above and below the page.
+    """
+
     conversation: Conversation
     path: list[PathEntry]
+    offset: int = 0
+    path_length: int = 0
+    leaf_id: str | None = None
+
+    @property
+    def has_earlier(self) -> bool:
+        return self.offset > 0
+
+    @property
+    def has_later(self) -> bool:
+        return self.offset + len(self.path) < self.path_length
 
 
 # ---------------------------------------------------------------- loading
@@ -76,24 +116,79 @@ def tree_of(messages: list[Message]) -> Tree:
     return Tree(TreeNode(m.id, m.parent_id) for m in messages)
 
 
-async def build_view(session: AsyncSession, conversation: Conversation) -> ConversationView:
-    # Plain rows, not ORM objects: opening a 10,000-message conversation must stay fast.
+async def _load_tree(session: AsyncSession, conversation_id: str) -> Tree:
+    # Only (id, parent_id), through Core: the shape of a 10,000-message tree costs a few milliseconds,
+    # loading and serializing 10,000 full rows is what made opening a long conversation slow.
     query = (
-        select(Message.__table__)
-        .where(Message.conversation_id == conversation.id)
+        select(Message.id, Message.parent_id)
+        .where(Message.conversation_id == conversation_id)
         .order_by(Message.created_at, Message.id)
     )
-    connection = await session.connection()  # Core, not the ORM: no identity map for 10,000 rows
-    rows = list((await connection.execute(query)).all())
-    tree = Tree(TreeNode(r.id, r.parent_id) for r in rows)
-    by_id = {r.id: r for r in rows}
-    path = [PathEntry(by_id[i], tree.siblings(i)) for i in tree.active_path(conversation.active_leaf_id)]
-    return ConversationView(conversation, path)
+    connection = await session.connection()
+    return Tree.from_pairs((await connection.execute(query)).all())
 
 
-async def get_conversation(db: Database, owner_id: str, conversation_id: str) -> ConversationView:
+def _page_of(tree: Tree, active_leaf_id: str | None, page: PageRequest | None) -> tuple[list[str], int, int]:
+    """(the path the page is taken from, start, end) for ``page``; ``None`` means the whole path.
+
+    A cursor message that is no longer on the active path (switched away elsewhere) pages the path
+    through it, so a client holding an older page still gets a consistent continuation.
+    """
+    path = tree.active_path(active_leaf_id)
+    if page is None:
+        return path, 0, len(path)
+    anchor = page.anchor
+    if anchor is None:
+        bounds = window(len(path), page.limit)
+        return path, bounds.start, bounds.end
+    if anchor not in tree:
+        raise NotFound("message not found in this conversation")
+    position = {message_id: index for index, message_id in enumerate(path)}.get(anchor)
+    if position is None:
+        path = tree.path_through(anchor)
+        position = len(tree.path_to(anchor)) - 1
+    bounds = window(
+        len(path),
+        page.limit,
+        before=position if page.before else None,
+        after=position if page.after else None,
+        around=position if page.around else None,
+    )
+    return path, bounds.start, bounds.end
+
+
+async def build_view(
+    session: AsyncSession, conversation: Conversation, page: PageRequest | None = NEWEST_PAGE
+) -> ConversationView:
+    """The conversation with one page of its active path (``page=None``: the whole path)."""
+    tree = await _load_tree(session, conversation.id)
+    path, start, end = _page_of(tree, conversation.active_leaf_id, page)
+    ids = path[start:end]
+    query = select(Message.__table__)  # plain rows, not ORM objects: no identity map to fill
+    if len(ids) <= MAX_PAGE_SIZE:
+        query = query.where(Message.id.in_(ids))
+    else:  # the whole path (export): one pass over the conversation beats thousands of bound ids
+        query = query.where(Message.conversation_id == conversation.id)
+    connection = await session.connection()
+    rows: dict[str, MessageRow] = {row.id: row for row in (await connection.execute(query)).all()}
+    # ``if i in rows``: a message deleted between the two reads (its conversation was deleted) is left out
+    entries = [PathEntry(rows[i], tree.siblings(i)) for i in ids if i in rows]
+    return ConversationView(conversation, entries, start, len(path), path[-1] if path else None)
+
+
+async def get_conversation(
+    db: Database, owner_id: str, conversation_id: str, page: PageRequest | None = None
+) -> ConversationView:
+    """The conversation with one page of its active path; without ``page`` the whole path (export)."""
     async with db.read() as session:
-        return await build_view(session, await owned_conversation(session, owner_id, conversation_id))
+        conversation = await owned_conversation(session, owner_id, conversation_id)
+        return await build_view(session, conversation, page)
+
+
+async def check_conversation(db: Database, owner_id: str, conversation_id: str) -> None:
+    """404 unless the conversation exists and belongs to the user (reads no messages)."""
+    async with db.read() as session:
+        await owned_conversation(session, owner_id, conversation_id)
 
 
 async def get_message(db: Database, owner_id: str, message_id: str) -> Message:
@@ -187,17 +282,24 @@ async def delete_conversation(db: Database, owner_id: str, conversation_id: str)
 
 
 async def switch_branch(
-    db: Database, owner_id: str, conversation_id: str, message_id: str
+    db: Database,
+    owner_id: str,
+    conversation_id: str,
+    message_id: str,
+    limit: int = DEFAULT_PAGE_SIZE,
 ) -> ConversationView:
-    """Show the path through ``message_id``, continuing down its newest children."""
+    """Show the path through ``message_id``, continuing down its newest children (unless the shown path
+    already goes through it). The page answered is the one around that message, so a switch deep in a
+    long path keeps the reader where they are."""
     async with db.write() as session:
         conversation = await owned_conversation(session, owner_id, conversation_id)
-        messages = await load_messages(session, conversation_id)
-        tree = tree_of(messages)
+        tree = await _load_tree(session, conversation_id)
         if message_id not in tree:
             raise NotFound("message not found in this conversation")
-        conversation.active_leaf_id = tree.newest_leaf_below(message_id)
-        return await build_view(session, conversation)
+        if message_id not in tree.active_path(conversation.active_leaf_id):
+            conversation.active_leaf_id = tree.newest_leaf_below(message_id)
+        # else the shown path already goes through it (a search hit): nothing to switch
+        return await build_view(session, conversation, PageRequest(limit=limit, around=message_id))
 
 
 # ---------------------------------------------------------------- copying

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -37,9 +37,17 @@ STOP_TIMEOUT = 10.0
 
 
 class GenerationManager:
-    def __init__(self, db: Database, resolver: ModelResolver, relay: RedisRelay | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        resolver: ModelResolver,
+        relay: RedisRelay | None = None,
+        *,
+        owner_resolver: Callable[[str], Awaitable[ModelResolver]] | None = None,
+    ) -> None:
         self.db = db
         self.resolver = resolver
+        self.owner_resolver = owner_resolver  # each user's own keys on top of the instance's
         self.relay = relay
         self._jobs: dict[str, GenerationJob] = {}
         self._background: set[asyncio.Task[None]] = set()
@@ -119,7 +127,7 @@ class GenerationManager:
         try:
             await improve_title(
                 self.db,
-                self.resolver,
+                await self._resolver(spec.owner_id),
                 owner_id=spec.owner_id,
                 conversation_id=spec.conversation_id,
                 prompt=spec.first_prompt,
@@ -128,6 +136,9 @@ class GenerationManager:
             )
         except Exception:  # the first-words title stays; the answer is unaffected
             log.exception("title for conversation %s failed", spec.conversation_id)
+
+    async def _resolver(self, owner_id: str) -> ModelResolver:
+        return await self.owner_resolver(owner_id) if self.owner_resolver else self.resolver
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)
@@ -145,26 +156,33 @@ class GenerationManager:
         choice: ModelChoice,
         device_id: str | None,
     ) -> turns.Turn:
+        resolver = await self._resolver(owner_id)
         turn = await turns.send_message(
-            self.db, self.resolver, owner_id, conversation_id, content, parent_id, choice, device_id
+            self.db, resolver, owner_id, conversation_id, content, parent_id, choice, device_id
         )
         self.launch(turn.spec)
         return turn
 
     async def edit(self, owner_id: str, message_id: str, content: str, device_id: str | None) -> turns.Turn:
-        turn = await turns.edit_message(self.db, self.resolver, owner_id, message_id, content, device_id)
+        turn = await turns.edit_message(
+            self.db, await self._resolver(owner_id), owner_id, message_id, content, device_id
+        )
         self.launch(turn.spec)
         return turn
 
     async def regenerate(
         self, owner_id: str, message_id: str, choice: ModelChoice, device_id: str | None
     ) -> turns.Turn:
-        turn = await turns.regenerate_message(self.db, self.resolver, owner_id, message_id, choice, device_id)
+        turn = await turns.regenerate_message(
+            self.db, await self._resolver(owner_id), owner_id, message_id, choice, device_id
+        )
         self.launch(turn.spec)
         return turn
 
     async def resume(self, owner_id: str, message_id: str, device_id: str | None) -> turns.Turn:
-        turn = await turns.continue_message(self.db, self.resolver, owner_id, message_id, device_id)
+        turn = await turns.continue_message(
+            self.db, await self._resolver(owner_id), owner_id, message_id, device_id
+        )
         self.launch(turn.spec)
         return turn
 

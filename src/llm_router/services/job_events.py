@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import redis.asyncio as redis_asyncio
-from redis.exceptions import RedisError
+if TYPE_CHECKING:  # redis is imported only when a Redis URL is configured (start-up time and memory)
+    import redis.asyncio as redis_asyncio
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,8 @@ class RedisRelay:
     """Publishes job events to Redis streams and reads them back, from any process."""
 
     def __init__(self, url: str) -> None:
+        import redis.asyncio as redis_asyncio
+
         self.client: redis_asyncio.Redis = redis_asyncio.Redis.from_url(url, decode_responses=True)
 
     @staticmethod
@@ -105,6 +107,8 @@ class SafePublisher:
     async def publish(self, kind: str, start: int, text: str = "") -> None:
         if self.relay is None:
             return
+        from redis.exceptions import RedisError  # already loaded with the relay's client
+
         try:
             await self.relay.publish(self.message_id, kind, start, text)
         except (RedisError, OSError) as exc:

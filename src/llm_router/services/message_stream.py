@@ -17,8 +17,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Literal
 
-from redis.exceptions import RedisError
-
 from llm_router.db.engine import Database
 from llm_router.db.models import Message
 from llm_router.services.conversations import RUNNING_STATUSES, get_message
@@ -115,6 +113,8 @@ class MessageWatch:
 
     async def _from_relay(self, relay: RedisRelay) -> AsyncIterator[StreamItem]:
         """The Redis stream, or the database when Redis fails (the cursor makes the switch seamless)."""
+        from redis.exceptions import RedisError  # already loaded with the relay's client
+
         try:
             async for item in self._relay_items(relay):
                 yield item

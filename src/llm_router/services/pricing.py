@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
-
-import genai_prices
-from genai_prices.data_snapshot import get_snapshot
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from llm_router.providers.base import Usage
+
+if TYPE_CHECKING:
+    import genai_prices
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +38,19 @@ FREE = Price(0.0, 0.0, 0.0)
 
 
 def load_prices() -> None:
-    """Load genai-prices' bundled data (a large module: seconds when not byte-compiled). Call it from a
-    worker thread at start-up, so the first price lookup never stalls the event loop."""
+    """Import genai-prices and load its bundled data (0.2 s and 13 MB; seconds when not byte-compiled).
+    Call it from a worker thread, so the first price lookup never stalls the event loop; nothing imports
+    genai-prices before it is needed."""
+    _genai_prices()
+    from genai_prices.data_snapshot import get_snapshot
+
     get_snapshot()
+
+
+def _genai_prices() -> ModuleType:
+    import genai_prices
+
+    return genai_prices
 
 
 def price_of(provider_name: str, model_id: str, *, is_local: bool) -> Price | None:
@@ -55,7 +67,8 @@ def cost_of(provider_name: str, model_id: str, usage: Usage, *, is_local: bool) 
     cached = max(0, usage.cached_tokens)
     written = max(0, usage.cache_write_tokens)
     reasoning = min(max(0, usage.reasoning_tokens), max(0, usage.output_tokens))
-    priced = genai_prices.Usage(
+    genai = _genai_prices()
+    priced = genai.Usage(
         # genai-prices counts cached and cache-write tokens inside input_tokens, as we do; a provider
         # that reports less input than cache reads would make the subtraction negative
         input_tokens=max(usage.input_tokens, cached + written),
@@ -65,7 +78,7 @@ def cost_of(provider_name: str, model_id: str, usage: Usage, *, is_local: bool) 
         output_reasoning_tokens=reasoning,
     )
     try:
-        calculation = genai_prices.calc_price(priced, model_id, provider_id=provider_name.lower())
+        calculation = genai.calc_price(priced, model_id, provider_id=provider_name.lower())
     except (LookupError, ValueError):
         return None
     return float(calculation.total_price)
@@ -94,6 +107,8 @@ def _listed_price(provider_id: str, model_id: str) -> Price | None:
 
 
 def _lookup(provider_id: str, model_id: str) -> genai_prices.types.ModelInfo | None:
+    from genai_prices.data_snapshot import get_snapshot
+
     try:
         _provider, model = get_snapshot().find_provider_model(model_id, None, provider_id, None)
     except LookupError:

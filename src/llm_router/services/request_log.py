@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,37 +13,71 @@ from sqlalchemy import select
 
 from llm_router.db import models
 from llm_router.db.engine import Database
-from llm_router.services.usage import UsageEvent, record_usage
+from llm_router.services.usage import UsageEvent, record_usage, record_usage_batch
 
 log = logging.getLogger(__name__)
 
 
-class UsageWriter:
-    """Writes usage events in background tasks, so no ``/v1`` response waits for the database.
+BATCH_DELAY = 0.1  # seconds the first event of a batch waits for others to share its transaction
+MAX_BATCH = 500
 
-    ``drain()`` (at shutdown, and in tests) waits for the writes still in flight, so none is lost on a
-    clean stop.
+
+class UsageWriter:
+    """Writes usage events in batches from one background task, so no ``/v1`` response waits for the
+    database and a busy server makes one short write transaction per batch instead of one per request.
+
+    ``submit`` only queues; the event itself (pricing included) is made in the writer task. ``drain()``
+    (at shutdown, and in tests) writes everything still queued, so none is lost on a clean stop.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, delay: float = BATCH_DELAY) -> None:
         self.db = db
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.delay = delay
+        self._queued: list[Callable[[], UsageEvent]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._flush_now = asyncio.Event()
 
     def submit(self, make_event: Callable[[], UsageEvent]) -> None:
-        """Make the event (pricing included) and store it, both after the response has gone out."""
-        task = asyncio.get_running_loop().create_task(self._write(make_event))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        """Queue an event to be made and stored after the response has gone out."""
+        self._queued.append(make_event)
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
 
-    async def _write(self, make_event: Callable[[], UsageEvent]) -> None:
+    async def _run(self) -> None:
         try:
-            await record_usage(self.db, make_event())
-        except Exception:  # a lost log row must never break serving; say so loudly instead
-            log.exception("could not record a usage event")
+            while self._queued:
+                with contextlib.suppress(TimeoutError):  # wait for more events, unless draining
+                    await asyncio.wait_for(self._flush_now.wait(), self.delay)
+                batch, self._queued = self._queued[:MAX_BATCH], self._queued[MAX_BATCH:]
+                await self._write(batch)
+        finally:
+            self._task = None
+
+    async def _write(self, batch: list[Callable[[], UsageEvent]]) -> None:
+        events: list[UsageEvent] = []
+        for make_event in batch:
+            try:
+                events.append(make_event())
+            except Exception:  # a lost log row must never break serving; say so loudly instead
+                log.exception("could not make a usage event")
+        try:
+            await record_usage_batch(self.db, events)
+        except Exception:
+            log.warning("could not record %d usage events at once; trying one by one", len(events))
+            for event in events:  # one bad row must not lose the others
+                try:
+                    await record_usage(self.db, event)
+                except Exception:
+                    log.exception("could not record a usage event")
 
     async def drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Write every queued event now and wait until it is stored."""
+        self._flush_now.set()
+        try:
+            while self._task is not None:
+                await asyncio.shield(self._task)
+        finally:
+            self._flush_now.clear()
 
 
 @dataclass(frozen=True, slots=True)

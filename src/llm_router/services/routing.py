@@ -118,21 +118,22 @@ class Router:
         route = request.model if spec else "direct"
         return Plan(route, clean, chain, local, threshold, spec, no_cloud)
 
-    def _cache_key(self, plan: Plan) -> str | None:
+    def _cache_key(self, plan: Plan, owner_id: str) -> str | None:
         rule = plan.spec.cache if plan.spec else None
         if rule is None:
             return None
         # An unset temperature means the provider's default, which samples: as random as > 0.
         if not rule.any_temperature and plan.request.temperature != 0:
             return None
-        return cache_key(plan.route + ("#no_cloud" if plan.no_cloud else ""), plan.request)
+        # Per owner: an answer made with one user's keys and prompt is never served to another user.
+        return cache_key(f"{owner_id}|{plan.route}{'#no_cloud' if plan.no_cloud else ''}", plan.request)
 
-    def prepare(self, request: ChatRequest) -> RouteRun:
+    def prepare(self, request: ChatRequest, owner_id: str) -> RouteRun:
         """The plan as a run, before any upstream call; raises 4xx for unknown models or a refusal."""
         plan = self.plan(request)
         run = RouteRun(route=plan.route, requested_model=request.model, price=self.price)
         run.plan = plan
-        key = self._cache_key(plan)
+        key = self._cache_key(plan, owner_id)
         if key is not None and plan.spec is not None and plan.spec.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
@@ -149,9 +150,13 @@ class Router:
         if plan.local is not None and not plan.request.tools and await self._answered_locally(run, plan):
             return
         last: UpstreamError | None = None
-        for model in plan.chain:
+        for position, model in enumerate(plan.chain, start=1):
+            # The SDK's own retries (honouring a retry-after of up to a minute) are for the last model
+            # only: before it, a 429 or 5xx moves on to the next model at once.
+            retries = plan.request.max_retries if position == len(plan.chain) else 0
+            request = replace(plan.request, model=model.model_id, max_retries=retries)
             try:
-                await run.begin(model, model.adapter.stream(replace(plan.request, model=model.model_id)))
+                await run.begin(model, model.adapter.stream(request))
                 return
             except UpstreamError as exc:
                 last = exc
@@ -167,7 +172,10 @@ class Router:
         assert local is not None
         started = time.perf_counter()
         try:
-            result = await collect(local.adapter.stream(probe_request(plan.request, local.model_id)))
+            probe = probe_request(plan.request, local.model_id)
+            if plan.chain:  # a cloud model is next: no retrying the local one first
+                probe = replace(probe, max_retries=0)
+            result = await collect(local.adapter.stream(probe))
         except UpstreamError as exc:
             run.add_attempt(local, exc.kind, started)
             return False

@@ -100,12 +100,14 @@ async def find_user_id(db: Database, username: str) -> str:
 
 
 class TokenVerifier:
-    """Checks a presented token; valid results are cached for ``CACHE_SECONDS``."""
+    """Checks a presented token; the answer (accepted or refused) is cached for ``CACHE_SECONDS``."""
 
     def __init__(self, db: Database, ttl: float = CACHE_SECONDS) -> None:
         self.db = db
         self.ttl = ttl
-        self._cache: dict[str, tuple[float, ApiPrincipal]] = {}
+        # None caches a refusal too: with LLM_ROUTER_AUTH=none clients send any token they like, and each
+        # request must not cost a database read for it
+        self._cache: dict[str, tuple[float, ApiPrincipal | None]] = {}
         self._touches: set[asyncio.Task[None]] = set()
         _VERIFIERS.add(self)
 
@@ -135,6 +137,8 @@ class TokenVerifier:
         cached = self._cache.get(digest)
         now = time.monotonic()
         if cached is not None and cached[0] > now:
+            if cached[1] is None:
+                raise invalid_token()
             return cached[1]
         async with self.db.read() as session:
             found = (
@@ -148,15 +152,15 @@ class TokenVerifier:
                     )
                 )
             ).first()
+        if len(self._cache) > 10_000:  # bounded: a flood of distinct tokens cannot grow memory
+            self._cache.clear()
         if found is None:
-            self._cache.pop(digest, None)
+            self._cache[digest] = (now + self.ttl, None)
             raise invalid_token()
         principal = ApiPrincipal(user_id=found[1], username=found[2], token_id=found[0])
         last_used: datetime | None = found[3]
         if last_used is None or utcnow() - last_used > TOUCH_EVERY:
             self._touch(principal.token_id)
-        if len(self._cache) > 10_000:  # bounded: a flood of distinct tokens cannot grow memory
-            self._cache.clear()
         self._cache[digest] = (now + self.ttl, principal)
         return principal
 
@@ -182,7 +186,7 @@ def clear_all_caches() -> None:
 
 
 def _after_flush(session: Session, _context: Any) -> None:
-    changed = (*session.dirty, *session.deleted)
+    changed = (*session.new, *session.dirty, *session.deleted)  # new: a refusal may be cached
     if any(isinstance(obj, User | ApiToken) for obj in changed):
         clear_all_caches()
 

@@ -6,10 +6,11 @@ so summaries over ``usage_events`` add up to exactly what was spent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from llm_router.core.errors import AppError
@@ -57,6 +58,13 @@ async def record_usage(db: Database, event: UsageEvent) -> None:
     """Store one usage event in its own short transaction."""
     async with db.write() as session:
         add_usage(session, event)
+
+
+async def record_usage_batch(db: Database, events: Sequence[UsageEvent]) -> None:
+    """Store many usage events in one short transaction (one multi-row insert, no ORM objects)."""
+    if events:
+        async with db.write() as session:
+            await session.execute(insert(models.UsageEvent), [asdict(e) for e in events])
 
 
 @dataclass(frozen=True, slots=True)

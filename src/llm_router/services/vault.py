@@ -27,11 +27,15 @@ from llm_router.services.secret_key import (
     load_master_key,
     secret_context,
 )
-from llm_router.services.ssrf import AddressPolicy, check_base_url
+from llm_router.services.ssrf import AddressPolicy, check_base_url, parse_base_url
 
 log = logging.getLogger(__name__)
 Scope = Literal["instance", "user"]
 DEFAULT_URLS = {"openai": OPENAI_URL, "anthropic": ANTHROPIC_URL}
+USER_KEYS_OFF = (
+    "keys of your own are turned off on this server (LLM_ROUTER_USER_KEYS=false): ask an admin to add "
+    "an instance-wide key instead"
+)
 
 
 @dataclass(frozen=True)
@@ -77,10 +81,13 @@ async def _all_secrets(db: Database) -> list[ProviderKey]:
 
 
 class Vault:
-    def __init__(self, db: Database, cipher: Cipher, policy: AddressPolicy) -> None:
+    def __init__(
+        self, db: Database, cipher: Cipher, policy: AddressPolicy, *, user_keys: bool = True
+    ) -> None:
         self.db = db
         self.cipher = cipher
         self.policy = policy
+        self.user_keys = user_keys  # LLM_ROUTER_USER_KEYS: may users keep (and use) keys of their own
 
     async def visible(self, user: User) -> list[ProviderKey]:
         """Instance entries and the user's own; never another user's."""
@@ -113,11 +120,13 @@ class Vault:
         scope: Scope = data.scope or ("instance" if user.role == "admin" else "user")
         if scope == "instance" and user.role != "admin":
             raise Forbidden("only an admin can add instance-wide keys")
+        if scope == "user" and not self.user_keys:
+            raise Forbidden(USER_KEYS_OFF)
         if data.name is None or data.protocol is None:
             raise AppError("name and protocol are required", status_code=422, code="invalid_request")
         name = _check_name(data.name)
         await self._check_unique(user, scope, name, reserved_names, None)
-        base_url = await check_base_url(data.base_url or DEFAULT_URLS[data.protocol], self.policy)
+        base_url = await _checked_url(data.base_url or DEFAULT_URLS[data.protocol], self.policy)
         row = ProviderKey(
             id=new_id(),
             owner_id=user.id,
@@ -135,6 +144,8 @@ class Vault:
 
     async def update(self, user: User, key_id: str, data: KeyInput, reserved_names: set[str]) -> ProviderKey:
         row = await self.get_editable(user, key_id)
+        if row.scope == "user" and not self.user_keys:
+            raise Forbidden(USER_KEYS_OFF)
         if data.scope is not None and data.scope != row.scope:
             raise AppError(
                 "the scope of a key cannot change: add a new key", status_code=422, code="invalid_request"
@@ -151,7 +162,7 @@ class Vault:
             changes["is_local"] = data.is_local
         api_key = self.reveal(row) if data.api_key is None else data.api_key
         if data.base_url is not None:
-            new_url = await check_base_url(data.base_url, self.policy)
+            new_url = await _checked_url(data.base_url, self.policy)
             if new_url != row.base_url and data.api_key is None and row.encrypted_key is not None:
                 raise AppError(
                     "enter the API key again to change the base URL: a saved key is only sent to the host "
@@ -181,7 +192,7 @@ class Vault:
         return self.cipher.decrypt(row.encrypted_key, secret_context(row.id, row.base_url))
 
     def _seal(self, row: ProviderKey, api_key: str | None) -> None:
-        api_key = (api_key or "").strip() or None
+        api_key = _check_api_key((api_key or "").strip()) or None
         if api_key is None:
             row.encrypted_key, row.key_last4 = None, None
             return
@@ -191,14 +202,19 @@ class Vault:
     async def _check_unique(
         self, user: User, scope: str, name: str, reserved: set[str], own_id: str | None
     ) -> None:
-        if name in reserved:
+        """Instance names are unique among the instance's providers; a user's own entry may share a
+        name with an instance provider (it replaces that provider for its owner only)."""
+        if scope == "instance" and name in reserved:
             raise Conflict(f"a provider named {name!r} is configured already (environment or file)")
+        same_scope = (
+            ProviderKey.scope == "instance"
+            if scope == "instance"
+            else (ProviderKey.scope == "user") & (ProviderKey.owner_id == user.id)
+        )
         async with self.db.read() as session:
             clash = await session.scalar(
                 select(ProviderKey.id).where(
-                    ProviderKey.name == name,
-                    ProviderKey.id != (own_id or ""),
-                    or_(ProviderKey.scope == "instance", ProviderKey.owner_id == user.id),
+                    ProviderKey.name == name, ProviderKey.id != (own_id or ""), same_scope
                 )
             )
         if clash is not None:
@@ -208,6 +224,26 @@ class Vault:
         """Instance-wide entries as provider configs for the shared registry (user keys stay private)."""
         async with self.db.read() as session:
             rows = list(await session.scalars(select(ProviderKey).where(ProviderKey.scope == "instance")))
+        return [self.to_config(row) for row in rows]
+
+    async def user_fingerprint(self, user_id: str) -> tuple[tuple[str, str], ...]:
+        """What identifies the current state of a user's own entries, without decrypting anything."""
+        async with self.db.read() as session:
+            rows = await session.execute(
+                select(ProviderKey.id, ProviderKey.updated_at)
+                .where(ProviderKey.scope == "user", ProviderKey.owner_id == user_id)
+                .order_by(ProviderKey.id)
+            )
+            return tuple((row_id, str(updated)) for row_id, updated in rows.all())
+
+    async def user_configs(self, user_id: str) -> list[ProviderConfig]:
+        """A user's own entries as provider configs, for that user's view of the providers only."""
+        async with self.db.read() as session:
+            rows = list(
+                await session.scalars(
+                    select(ProviderKey).where(ProviderKey.scope == "user", ProviderKey.owner_id == user_id)
+                )
+            )
         return [self.to_config(row) for row in rows]
 
     def to_config(self, row: ProviderKey) -> ProviderConfig:
@@ -232,6 +268,28 @@ def _check_name(name: str) -> str:
             code="invalid_name",
         )
     return name
+
+
+def _check_api_key(api_key: str) -> str:
+    # the key travels in an HTTP header: anything else could never be sent
+    if any(not "!" <= c <= "~" for c in api_key):
+        raise AppError(
+            "an API key is printable ASCII without spaces: check that it was copied whole",
+            status_code=422,
+            code="invalid_key",
+        )
+    return api_key
+
+
+async def _checked_url(url: str, policy: AddressPolicy) -> str:
+    _, host, _ = parse_base_url(url)
+    try:
+        host.encode("idna")  # what name resolution does first; a name it cannot encode is no host
+    except UnicodeError:
+        raise AppError(
+            "the base URL's host name is not a valid name", status_code=422, code="invalid_url"
+        ) from None
+    return await check_base_url(url, policy)
 
 
 def _clean_models(models: list[str] | None) -> list[Any]:

@@ -19,6 +19,7 @@ from llm_router.api.chat_schemas import (
     TurnPublic,
 )
 from llm_router.api.deps import CurrentUser, DatabaseDep, DeviceId
+from llm_router.core.errors import AppError
 from llm_router.services import conversations
 from llm_router.services.generation import GenerationManager
 from llm_router.services.model_choice import ModelChoice
@@ -28,6 +29,7 @@ Responses = dict[int | str, dict[str, Any]]
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
 NOT_FOUND: Responses = {404: {"description": "No such conversation (or another user's)"}}
+EXAMPLE_ID = "3f2a9c1e5b7d4f60a1b2c3d4e5f60718"
 
 
 def get_jobs(request: Request) -> GenerationManager:
@@ -58,9 +60,114 @@ async def create_conversation(
     return ConversationPublic.of_view(view)
 
 
-@router.get("/{conversation_id}", summary="A conversation with its active path", responses=NOT_FOUND)
-async def get_conversation(conversation_id: str, user: CurrentUser, db: DatabaseDep) -> ConversationPublic:
-    return ConversationPublic.of_view(await conversations.get_conversation(db, user.id, conversation_id))
+def _cursor(description: str) -> Any:
+    return Query(pattern=r"^[0-9a-f]{32}$", description=description, examples=[EXAMPLE_ID])
+
+
+Before = Annotated[str | None, _cursor("The page just above this message (scrolling up)")]
+After = Annotated[str | None, _cursor("The page just below this message (scrolling down)")]
+Around = Annotated[str | None, _cursor("A page with this message near its middle (a search hit)")]
+PageLimit = Annotated[
+    int,
+    Query(
+        ge=1,
+        le=conversations.MAX_PAGE_SIZE,
+        description=f"Messages per page (1–{conversations.MAX_PAGE_SIZE})",
+    ),
+]
+
+OPEN_DESCRIPTION = f"""The conversation with **one page** of the path it shows (`messages`, root side first).
+
+Without a cursor: the newest `limit` messages (default {conversations.DEFAULT_PAGE_SIZE}), which is what
+the web app opens with. `path_length`, `path_offset`, `has_earlier` and `has_later` say where the page
+lies. Then, at most one of:
+- `before=<id>`: the `limit` messages just above that message (scrolling up: pass `messages[0].id`);
+- `after=<id>`: the `limit` messages just below it (scrolling down: pass `messages[-1].id`);
+- `around=<id>`: a page with that message near its middle (jumping to a search hit).
+
+Pages are cut from the active path; if the cursor message is no longer on it (the branch was switched
+elsewhere), from the path through that message, so a client's older pages stay consistent. Walking
+`before` from the newest page to `has_earlier: false` yields the whole path exactly once."""
+
+PAGE_EXAMPLE = {
+    "summary": "the newest page of a long conversation",
+    "value": {
+        "id": EXAMPLE_ID,
+        "title": "SQLite durability",
+        "model": "gpt-5.1",
+        "created_at": "2026-11-20T09:00:00Z",
+        "updated_at": "2026-11-22T07:00:00Z",
+        "message_count": 10000,
+        "total_cost": 1.42,
+        "parent_conversation_id": None,
+        "temperature": None,
+        "reasoning": "low",
+        "system_prompt": "",
+        "active_leaf_id": "9d41c2e07b3a4f6e8a5b1c2d3e4f5a6b",
+        "branch_message_id": None,
+        "messages": [  # 100 of them; only the last one (the active leaf) is shown here
+            {
+                "id": "9d41c2e07b3a4f6e8a5b1c2d3e4f5a6b",
+                "conversation_id": EXAMPLE_ID,
+                "parent_id": "5be0f1d2c3b4a5968778695a4b3c2d1e",
+                "role": "assistant",
+                "content": "WAL keeps readers and the writer out of each other's way…",
+                "reasoning_content": "",
+                "parts": [],
+                "status": "complete",
+                "model": "gpt-5.1",
+                "provider": "openai",
+                "params": {"reasoning": "low"},
+                "finish_reason": "stop",
+                "tokens_in": 812,
+                "tokens_out": 164,
+                "tokens_reasoning": 0,
+                "tokens_cached": 768,
+                "cost": 0.0021,
+                "latency_ms": 2310,
+                "ttft_ms": 412,
+                "error": None,
+                "error_kind": None,
+                "created_at": "2026-11-22T07:00:00Z",
+                "updated_at": "2026-11-22T07:00:02Z",
+                "sibling_ids": ["1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f", "9d41c2e07b3a4f6e8a5b1c2d3e4f5a6b"],
+                "sibling_index": 1,
+            }
+        ],
+        "path_length": 10000,
+        "path_offset": 9900,
+        "has_earlier": True,
+        "has_later": False,
+    },
+}
+
+
+@router.get(
+    "/{conversation_id}",
+    summary="A conversation with one page of its active path (the newest by default)",
+    description=OPEN_DESCRIPTION,
+    responses={
+        **NOT_FOUND,
+        200: {"content": {"application/json": {"examples": {"newest": PAGE_EXAMPLE}}}},
+        422: {"description": "`limit` out of range, a malformed cursor, or more than one cursor"},
+    },
+)
+async def get_conversation(
+    conversation_id: str,
+    user: CurrentUser,
+    db: DatabaseDep,
+    limit: PageLimit = conversations.DEFAULT_PAGE_SIZE,
+    before: Before = None,
+    after: After = None,
+    around: Around = None,
+) -> ConversationPublic:
+    if sum(cursor is not None for cursor in (before, after, around)) > 1:
+        raise AppError(
+            "pass at most one of before, after and around", status_code=422, code="invalid_request"
+        )
+    page = conversations.PageRequest(limit=limit, before=before, after=after, around=around)
+    view = await conversations.get_conversation(db, user.id, conversation_id, page)
+    return ConversationPublic.of_view(view)
 
 
 @router.patch(
@@ -97,7 +204,7 @@ async def set_system_prompt(
 async def delete_conversation(
     conversation_id: str, user: CurrentUser, db: DatabaseDep, jobs: JobsDep
 ) -> Response:
-    await conversations.get_conversation(db, user.id, conversation_id)  # 404 before touching jobs
+    await conversations.check_conversation(db, user.id, conversation_id)  # 404 before touching jobs
     await jobs.stop_conversation(conversation_id)
     await conversations.delete_conversation(db, user.id, conversation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -106,12 +213,20 @@ async def delete_conversation(
 @router.post(
     "/{conversation_id}/switch",
     summary="Show the path through a message (then down its newest children)",
+    description=(
+        "Answers the page of the new path **around** that message (as `GET ?around=`), so switching "
+        "a version deep in a long conversation keeps the reader where they are."
+    ),
     responses=NOT_FOUND,
 )
 async def switch_branch(
-    conversation_id: str, body: SwitchRequest, user: CurrentUser, db: DatabaseDep
+    conversation_id: str,
+    body: SwitchRequest,
+    user: CurrentUser,
+    db: DatabaseDep,
+    limit: PageLimit = conversations.DEFAULT_PAGE_SIZE,
 ) -> ConversationPublic:
-    view = await conversations.switch_branch(db, user.id, conversation_id, body.message_id)
+    view = await conversations.switch_branch(db, user.id, conversation_id, body.message_id, limit)
     return ConversationPublic.of_view(view)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from llm_router.api.deps import CurrentUser
+from llm_router.api.deps import CurrentUser, get_user_providers
 from llm_router.db.models import ProviderKey, User
 from llm_router.providers.config import ProviderConfig
 from llm_router.services import vault as vault_service
@@ -109,8 +109,10 @@ def _env_view(config: ProviderConfig) -> KeyPublic:
     )
 
 
-async def _publish(request: Request, vault: Vault) -> None:
+async def _publish(request: Request, vault: Vault, user: User) -> None:
+    """Instance keys go to the shared registry; the user's own view is rebuilt on its next use."""
     await vault_service.publish(getattr(request.app.state, "registry", None), vault)
+    get_user_providers(request).invalidate(user.id)
 
 
 @router.get("", summary="Provider keys visible to the user (environment ones read-only)")
@@ -123,7 +125,7 @@ async def list_keys(request: Request, user: CurrentUser, vault: VaultDep) -> Key
 async def create_key(body: KeyCreate, request: Request, user: CurrentUser, vault: VaultDep) -> KeyPublic:
     reserved = {c.name for c in _static_configs(request)}
     row = await vault.create(user, KeyInput(**body.model_dump()), reserved)
-    await _publish(request, vault)
+    await _publish(request, vault, user)
     return _vault_view(row, user)
 
 
@@ -133,14 +135,14 @@ async def update_key(
 ) -> KeyPublic:
     reserved = {c.name for c in _static_configs(request)}
     row = await vault.update(user, key_id, KeyInput(**body.model_dump(exclude_unset=True)), reserved)
-    await _publish(request, vault)
+    await _publish(request, vault, user)
     return _vault_view(row, user)
 
 
 @router.delete("/{key_id}", status_code=204, summary="Delete a key")
 async def delete_key(key_id: str, request: Request, user: CurrentUser, vault: VaultDep) -> Response:
     await vault.delete(user, key_id)
-    await _publish(request, vault)
+    await _publish(request, vault, user)
     return Response(status_code=204)
 
 

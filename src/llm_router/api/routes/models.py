@@ -7,8 +7,9 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from llm_router.api.deps import CatalogDep, CurrentUser
+from llm_router.api.deps import CatalogDep, CurrentUser, UserProvidersDep
 from llm_router.providers.base import ReasoningLevel
+from llm_router.services.user_providers import merged_snapshot
 
 router = APIRouter(prefix="/api/models", tags=["models"])
 
@@ -55,6 +56,14 @@ class ModelsPublic(BaseModel):
     hint: str | None = Field(description="how to add a provider, when none is configured")
 
 
-@router.get("", summary="Configured providers and their models, with capabilities and prices")
-async def list_models(_user: CurrentUser, catalog: CatalogDep) -> ModelsPublic:
-    return ModelsPublic.model_validate(catalog.snapshot())
+@router.get(
+    "",
+    summary="Configured providers and their models, with capabilities and prices (the user's own keys "
+    "and endpoints included)",
+)
+async def list_models(
+    user: CurrentUser, catalog: CatalogDep, user_providers: UserProvidersDep
+) -> ModelsPublic:
+    own = await user_providers.catalog_for(user.id)
+    view = await user_providers.for_user(user.id)
+    return ModelsPublic.model_validate(merged_snapshot(catalog, own, view))

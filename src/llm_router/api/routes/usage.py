@@ -52,7 +52,7 @@ async def usage_summary(
     conversation_id: Annotated[str | None, Query(max_length=32)] = None,
 ) -> UsageSummaryPublic:
     if scope == "conversation" and conversation_id:
-        await conversations.get_conversation(db, user.id, conversation_id)  # 404 for another user's
+        await conversations.check_conversation(db, user.id, conversation_id)  # 404 for another user's
     totals = await usage.usage_summary(
         db,
         user.id,
