@@ -13,6 +13,7 @@ from llm_router.core.settings import Settings
 from llm_router.testing import FakeProvider
 from tests.support.databases import PostgresFactory, SqliteFactory
 from tests.support.server import LiveServer
+from tests.support.v1 import V1App, start_v1_app
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -96,3 +97,26 @@ def local_provider(local_provider_server: FakeProvider) -> Iterator[FakeProvider
     local_provider_server.reset()
     yield local_provider_server
     local_provider_server.reset()
+
+
+@pytest.fixture
+def v1_overrides() -> dict[str, object]:
+    """Settings of ``v1_app`` beyond the defaults (``routes`` takes a routes-file mapping); a test module
+    may override this fixture."""
+    return {}
+
+
+@pytest.fixture
+def v1_app(
+    make_settings: Callable[..., Settings],
+    tmp_path: Path,
+    fake_provider: FakeProvider,
+    local_provider: FakeProvider,
+    v1_overrides: dict[str, Any],
+) -> Iterator[V1App]:
+    """The app on a real port with providers at the fake servers (see ``tests.support.v1``)."""
+    overrides = dict(v1_overrides)
+    routes = overrides.pop("routes", None)
+    app = start_v1_app(make_settings, tmp_path, fake_provider, local_provider, routes=routes, **overrides)
+    yield app
+    app.stop()

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import event, select
 
-from llm_router.core.settings import Settings
 from llm_router.db import models
 from llm_router.db.engine import Database
 from llm_router.db.models import OWNER_USER_ID
@@ -21,7 +18,7 @@ from llm_router.services.usage import UsageEvent, record_usage
 from llm_router.testing import FakeProvider
 from llm_router.testing.script import Behaviour, FakeUsage
 from tests.support.chat import MODEL, chat_server, client, new_conversation, wait_final
-from tests.support.v1 import OPENAI_MODEL, V1App, start_v1_app
+from tests.support.v1 import OPENAI_MODEL, V1App
 
 __all__ = ["chat_server", "client"]
 
@@ -143,18 +140,6 @@ async def test_an_event_that_cannot_be_made_loses_no_other(
         assert "could not make a usage event" in caplog.text
     finally:
         await db.dispose()
-
-
-@pytest.fixture
-def v1_app(
-    make_settings: Callable[..., Settings],
-    tmp_path: Path,
-    fake_provider: FakeProvider,
-    local_provider: FakeProvider,
-) -> Iterator[V1App]:
-    app = start_v1_app(make_settings, tmp_path, fake_provider, local_provider)
-    yield app
-    app.stop()
 
 
 def test_every_routed_request_gets_its_usage_row_with_its_tokens(

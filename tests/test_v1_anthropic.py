@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import anthropic
 import httpx
 import pytest
 
-from llm_router.core.settings import Settings
 from llm_router.testing.fake_provider import FakeProvider
 from llm_router.testing.script import Behaviour, FakeToolCall, FakeUsage
-from tests.support.v1 import ANTHROPIC_MODEL, OPENAI_MODEL, V1App, start_v1_app
+from tests.support.v1 import ANTHROPIC_MODEL, OPENAI_MODEL, V1App
 
 UPSTREAMS = [
     pytest.param(ANTHROPIC_MODEL, id="anthropic-upstream"),
@@ -21,24 +18,12 @@ UPSTREAMS = [
 ]
 
 
-@pytest.fixture
-def app(
-    make_settings: Callable[..., Settings],
-    tmp_path: Path,
-    fake_provider: FakeProvider,
-    local_provider: FakeProvider,
-) -> Iterator[V1App]:
-    v1 = start_v1_app(make_settings, tmp_path, fake_provider, local_provider)
-    yield v1
-    v1.stop()
-
-
 @pytest.mark.parametrize("model", UPSTREAMS)
-def test_create_with_system_and_correct_usage(app: V1App, fake_provider: FakeProvider, model: str) -> None:
+def test_create_with_system_and_correct_usage(v1_app: V1App, fake_provider: FakeProvider, model: str) -> None:
     usage = FakeUsage(input_tokens=40, output_tokens=6, cached_tokens=10)
     fake_provider.enqueue(Behaviour(chunks=["Hi", " there"], usage=usage), model=model)
 
-    message = app.anthropic().messages.create(
+    message = v1_app.anthropic().messages.create(
         model=model, max_tokens=100, system="be kind", messages=[{"role": "user", "content": "hello"}]
     )
 
@@ -56,13 +41,15 @@ def test_create_with_system_and_correct_usage(app: V1App, fake_provider: FakePro
 
 
 @pytest.mark.parametrize("model", UPSTREAMS)
-def test_stream_gives_the_text_and_final_usage(app: V1App, fake_provider: FakeProvider, model: str) -> None:
+def test_stream_gives_the_text_and_final_usage(
+    v1_app: V1App, fake_provider: FakeProvider, model: str
+) -> None:
     pieces = ["Once ", "upon ", "a ", "time"]
     fake_provider.enqueue(
         Behaviour(chunks=pieces, usage=FakeUsage(input_tokens=20, output_tokens=4)), model=model
     )
 
-    with app.anthropic().messages.stream(
+    with v1_app.anthropic().messages.stream(
         model=model, max_tokens=100, messages=[{"role": "user", "content": "tell"}]
     ) as stream:
         text = "".join(stream.text_stream)
@@ -72,17 +59,17 @@ def test_stream_gives_the_text_and_final_usage(app: V1App, fake_provider: FakePr
     assert final.content[0].text == "".join(pieces)  # type: ignore[union-attr]
     assert (final.usage.input_tokens, final.usage.output_tokens) == (20, 4)
     assert final.stop_reason == "end_turn"
-    [row] = app.wait_logs(1)
+    [row] = v1_app.wait_logs(1)
     assert (row["source"], row["tokens_in"], row["tokens_out"]) == ("anthropic", 20, 4)
 
 
 @pytest.mark.parametrize("model", UPSTREAMS)
-def test_tools_stream_as_tool_use_blocks(app: V1App, fake_provider: FakeProvider, model: str) -> None:
+def test_tools_stream_as_tool_use_blocks(v1_app: V1App, fake_provider: FakeProvider, model: str) -> None:
     arguments = json.dumps({"query": "llm routers", "limit": 3})
     fake_provider.enqueue(Behaviour(tool_calls=[FakeToolCall("search", arguments)]), model=model)
     tools = [{"name": "search", "description": "web search", "input_schema": {"type": "object"}}]
 
-    with app.anthropic().messages.stream(
+    with v1_app.anthropic().messages.stream(
         model=model,
         max_tokens=100,
         tools=tools,
@@ -96,7 +83,7 @@ def test_tools_stream_as_tool_use_blocks(app: V1App, fake_provider: FakeProvider
     assert final.stop_reason == "tool_use"
 
 
-def test_raw_stream_has_every_event_in_order(app: V1App, fake_provider: FakeProvider) -> None:
+def test_raw_stream_has_every_event_in_order(v1_app: V1App, fake_provider: FakeProvider) -> None:
     fake_provider.enqueue(Behaviour(chunks=["a", "b"], reasoning_chunks=["think"]), model=ANTHROPIC_MODEL)
     body = {
         "model": ANTHROPIC_MODEL,
@@ -104,7 +91,7 @@ def test_raw_stream_has_every_event_in_order(app: V1App, fake_provider: FakeProv
         "stream": True,
         "messages": [{"role": "user", "content": "x"}],
     }
-    with httpx.stream("POST", f"{app.url}/v1/messages", json=body, timeout=10) as response:
+    with httpx.stream("POST", f"{v1_app.url}/v1/messages", json=body, timeout=10) as response:
         raw = response.read().decode()
     names = [line.removeprefix("event: ") for line in raw.splitlines() if line.startswith("event: ")]
     assert names == [
@@ -122,11 +109,13 @@ def test_raw_stream_has_every_event_in_order(app: V1App, fake_provider: FakeProv
     ]
 
 
-def test_an_upstream_cut_mid_stream_ends_with_an_error_event(app: V1App, fake_provider: FakeProvider) -> None:
+def test_an_upstream_cut_mid_stream_ends_with_an_error_event(
+    v1_app: V1App, fake_provider: FakeProvider
+) -> None:
     fake_provider.enqueue(Behaviour(chunks=["one ", "two ", "three"], cut_after=1), model=OPENAI_MODEL)
     with (
         pytest.raises(anthropic.APIStatusError),
-        app.anthropic().messages.stream(
+        v1_app.anthropic().messages.stream(
             model=OPENAI_MODEL, max_tokens=50, messages=[{"role": "user", "content": "x"}]
         ) as stream,
     ):
@@ -134,10 +123,10 @@ def test_an_upstream_cut_mid_stream_ends_with_an_error_event(app: V1App, fake_pr
             pass
 
 
-def test_errors_are_in_anthropics_shape(app: V1App, fake_provider: FakeProvider) -> None:
+def test_errors_are_in_anthropics_shape(v1_app: V1App, fake_provider: FakeProvider) -> None:
     fake_provider.set_default(Behaviour(status=429, retry_after=0.01))
     with pytest.raises(anthropic.RateLimitError) as limited:
-        app.anthropic().messages.create(
+        v1_app.anthropic().messages.create(
             model=ANTHROPIC_MODEL, max_tokens=10, messages=[{"role": "user", "content": "x"}]
         )
     body = limited.value.response.json()
@@ -146,22 +135,24 @@ def test_errors_are_in_anthropics_shape(app: V1App, fake_provider: FakeProvider)
     assert limited.value.response.headers["retry-after"] == "1"
 
     response = httpx.post(
-        f"{app.url}/v1/messages", json={"model": ANTHROPIC_MODEL, "messages": []}, timeout=10
+        f"{v1_app.url}/v1/messages", json={"model": ANTHROPIC_MODEL, "messages": []}, timeout=10
     )
     assert response.status_code == 422
     assert response.json()["type"] == "error"
     assert response.json()["error"]["type"] == "invalid_request_error"
 
 
-def test_models_answer_in_anthropics_shape_when_asked(app: V1App) -> None:
-    ids = [m.id for m in app.anthropic().models.list()]
+def test_models_answer_in_anthropics_shape_when_asked(v1_app: V1App) -> None:
+    ids = [m.id for m in v1_app.anthropic().models.list()]
     assert ANTHROPIC_MODEL in ids
 
 
-def test_image_blocks_reach_an_openai_upstream_as_data_urls(app: V1App, fake_provider: FakeProvider) -> None:
+def test_image_blocks_reach_an_openai_upstream_as_data_urls(
+    v1_app: V1App, fake_provider: FakeProvider
+) -> None:
     data = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
     image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": data}}
-    app.anthropic().messages.create(
+    v1_app.anthropic().messages.create(
         model=OPENAI_MODEL,
         max_tokens=10,
         messages=[{"role": "user", "content": [{"type": "text", "text": "what is it?"}, image]}],  # type: ignore[list-item]
@@ -169,7 +160,9 @@ def test_image_blocks_reach_an_openai_upstream_as_data_urls(app: V1App, fake_pro
     assert fake_provider.requests[-1].images == [f"data:image/png;base64,{data}"]
 
 
-def test_a_tool_round_trip_translates_to_an_openai_upstream(app: V1App, fake_provider: FakeProvider) -> None:
+def test_a_tool_round_trip_translates_to_an_openai_upstream(
+    v1_app: V1App, fake_provider: FakeProvider
+) -> None:
     messages = [
         {"role": "user", "content": "weather in Paris?"},
         {
@@ -179,7 +172,7 @@ def test_a_tool_round_trip_translates_to_an_openai_upstream(app: V1App, fake_pro
         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "18 C"}]},
     ]
     tools = [{"name": "weather", "input_schema": {"type": "object"}}]
-    app.anthropic().messages.create(model=OPENAI_MODEL, max_tokens=10, messages=messages, tools=tools)  # type: ignore[arg-type]
+    v1_app.anthropic().messages.create(model=OPENAI_MODEL, max_tokens=10, messages=messages, tools=tools)  # type: ignore[arg-type]
 
     sent = fake_provider.requests[-1].json["messages"]
     call = sent[1]["tool_calls"][0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import anthropic
@@ -29,17 +29,8 @@ CACHED_ROUTE = {"routes": {"cached": {"models": [OPENAI_MODEL], "cache": {"ttl_s
 
 
 @pytest.fixture
-def app(
-    make_settings: Callable[..., Settings],
-    tmp_path: Path,
-    fake_provider: FakeProvider,
-    local_provider: FakeProvider,
-) -> Iterator[V1App]:
-    v1 = start_v1_app(
-        make_settings, tmp_path, fake_provider, local_provider, routes=CACHED_ROUTE, auth="password"
-    )
-    yield v1
-    v1.stop()
+def v1_overrides() -> dict[str, object]:
+    return {"routes": CACHED_ROUTE, "auth": "password"}
 
 
 def run_db(settings: Settings, work: Callable[[Database], object]) -> None:
@@ -55,10 +46,10 @@ def run_db(settings: Settings, work: Callable[[Database], object]) -> None:
 
 @pytest.fixture
 def cli(
-    app: V1App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    v1_app: V1App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Callable[..., str]:
-    monkeypatch.setenv("LLM_ROUTER_DATABASE_URL", str(app.settings.database_url))
-    monkeypatch.setenv("LLM_ROUTER_DATA_DIR", str(app.settings.data_dir))
+    monkeypatch.setenv("LLM_ROUTER_DATABASE_URL", str(v1_app.settings.database_url))
+    monkeypatch.setenv("LLM_ROUTER_DATA_DIR", str(v1_app.settings.data_dir))
 
     def run(*args: str) -> str:
         capsys.readouterr()
@@ -69,73 +60,73 @@ def cli(
 
 
 @pytest.fixture
-def tokens(app: V1App, cli: Callable[..., str]) -> dict[str, str]:
-    run_db(app.settings, lambda db: create_user(db, "alice", PASSWORD))
-    run_db(app.settings, lambda db: create_user(db, "bob", PASSWORD))
+def tokens(v1_app: V1App, cli: Callable[..., str]) -> dict[str, str]:
+    run_db(v1_app.settings, lambda db: create_user(db, "alice", PASSWORD))
+    run_db(v1_app.settings, lambda db: create_user(db, "bob", PASSWORD))
     return {
         "alice": cli("token", "create", "--user", "alice", "--name", "laptop"),
         "bob": cli("token", "create", "--user", "bob"),
     }
 
 
-def test_a_wrong_token_is_401_in_each_protocols_shape(app: V1App) -> None:
+def test_a_wrong_token_is_401_in_each_protocols_shape(v1_app: V1App) -> None:
     with pytest.raises(openai.AuthenticationError) as oa:
-        app.openai("llmr-wrong").chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
+        v1_app.openai("llmr-wrong").chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
     assert set(oa.value.response.json()["error"]) == {"message", "type", "param", "code"}
 
     with pytest.raises(anthropic.AuthenticationError) as an:
-        app.anthropic("llmr-wrong").messages.create(model=ANTHROPIC_MODEL, max_tokens=5, messages=HELLO)  # type: ignore[arg-type]
+        v1_app.anthropic("llmr-wrong").messages.create(model=ANTHROPIC_MODEL, max_tokens=5, messages=HELLO)  # type: ignore[arg-type]
     assert an.value.response.json()["type"] == "error"
     assert an.value.response.json()["error"]["type"] == "authentication_error"
 
-    missing = httpx.post(f"{app.url}/v1/chat/completions", json={"model": OPENAI_MODEL, "messages": HELLO})
+    missing = httpx.post(f"{v1_app.url}/v1/chat/completions", json={"model": OPENAI_MODEL, "messages": HELLO})
     assert missing.status_code == 401
 
 
-def test_bearer_and_x_api_key_are_both_accepted(app: V1App, tokens: dict[str, str]) -> None:
-    completion = app.openai(tokens["alice"]).chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
+def test_bearer_and_x_api_key_are_both_accepted(v1_app: V1App, tokens: dict[str, str]) -> None:
+    completion = v1_app.openai(tokens["alice"]).chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
     assert completion.choices[0].message.content == "Echo: hello"
-    message = app.anthropic(tokens["alice"]).messages.create(
+    message = v1_app.anthropic(tokens["alice"]).messages.create(
         model=ANTHROPIC_MODEL, max_tokens=5, messages=HELLO
     )  # type: ignore[arg-type]
     assert message.content[0].text == "Echo: hello"  # type: ignore[union-attr]
 
 
-def test_a_users_token_reads_only_that_users_logs(app: V1App, tokens: dict[str, str]) -> None:
-    app.openai(tokens["alice"]).chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
-    app.openai(tokens["bob"]).chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
-    app.openai(tokens["bob"]).chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
+def test_a_users_token_reads_only_that_users_logs(v1_app: V1App, tokens: dict[str, str]) -> None:
+    v1_app.openai(tokens["alice"]).chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
+    v1_app.openai(tokens["bob"]).chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
+    v1_app.openai(tokens["bob"]).chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
 
-    bob_rows = app.wait_logs(2, tokens["bob"])
-    alice_rows = app.wait_logs(1, tokens["alice"])
+    bob_rows = v1_app.wait_logs(2, tokens["bob"])
+    alice_rows = v1_app.wait_logs(1, tokens["alice"])
 
     assert len(alice_rows) == 1
     assert len(bob_rows) == 2
     assert {r["id"] for r in alice_rows}.isdisjoint({r["id"] for r in bob_rows})
-    assert httpx.get(f"{app.url}/api/logs", headers={"x-api-key": "llmr-wrong"}).status_code == 401
-    assert httpx.get(f"{app.url}/api/logs").status_code == 401
+    assert httpx.get(f"{v1_app.url}/api/logs", headers={"x-api-key": "llmr-wrong"}).status_code == 401
+    assert httpx.get(f"{v1_app.url}/api/logs").status_code == 401
 
 
 def test_revoked_tokens_and_disabled_users_stop_at_once(
-    app: V1App, tokens: dict[str, str], cli: Callable[..., str]
+    v1_app: V1App, tokens: dict[str, str], cli: Callable[..., str]
 ) -> None:
-    client = app.openai(tokens["alice"])
+    client = v1_app.openai(tokens["alice"])
     client.chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]  (now cached)
     token_id = cli("token", "list", "--user", "alice").split()[0]
     cli("token", "revoke", "--user", "alice", token_id)
     with pytest.raises(openai.AuthenticationError):
         client.chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
 
-    bob = app.openai(tokens["bob"])
+    bob = v1_app.openai(tokens["bob"])
     bob.chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
-    run_db(app.settings, lambda db: disable_user_by_name(db, "bob"))
+    run_db(v1_app.settings, lambda db: disable_user_by_name(db, "bob"))
     with pytest.raises(openai.AuthenticationError):
         bob.chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
 
 
-def test_a_refused_token_works_as_soon_as_it_exists(app: V1App, tokens: dict[str, str]) -> None:
+def test_a_refused_token_works_as_soon_as_it_exists(v1_app: V1App, tokens: dict[str, str]) -> None:
     plain = "llmr-refused-first-then-created-0123456789"
-    client = app.openai(plain)
+    client = v1_app.openai(plain)
     with pytest.raises(openai.AuthenticationError):  # the refusal is cached now
         client.chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
 
@@ -144,18 +135,18 @@ def test_a_refused_token_works_as_soon_as_it_exists(app: V1App, tokens: dict[str
         async with db.write() as session:
             session.add(ApiToken(user_id=user_id, token_hash=hash_token(plain), prefix=plain[:12]))
 
-    run_db(app.settings, add)  # any new token row clears the cached refusals
+    run_db(v1_app.settings, add)  # any new token row clears the cached refusals
     completion = client.chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
     assert completion.choices[0].message.content == "Echo: hello"
 
 
 def test_tokens_are_stored_hashed_and_shown_once(
-    app: V1App, tokens: dict[str, str], cli: Callable[..., str]
+    v1_app: V1App, tokens: dict[str, str], cli: Callable[..., str]
 ) -> None:
     listing = cli("token", "list", "--user", "alice")
     assert tokens["alice"] not in listing
     assert "laptop" in listing
-    db_file = app.settings.database_url or ""
+    db_file = v1_app.settings.database_url or ""
     if db_file.startswith("sqlite"):
         assert tokens["alice"].encode() not in Path(db_file.split("///", 1)[1]).read_bytes()
 
@@ -228,10 +219,10 @@ async def _token_for(settings: Settings, username: str) -> str:
 
 
 def test_the_response_cache_is_per_user(
-    app: V1App, tokens: dict[str, str], fake_provider: FakeProvider
+    v1_app: V1App, tokens: dict[str, str], fake_provider: FakeProvider
 ) -> None:
     def ask(user: str) -> tuple[str, str | None]:
-        raw = app.openai(tokens[user]).chat.completions.with_raw_response.create(
+        raw = v1_app.openai(tokens[user]).chat.completions.with_raw_response.create(
             model="cached",
             messages=HELLO,  # type: ignore[arg-type]
             temperature=0,
@@ -241,7 +232,7 @@ def test_the_response_cache_is_per_user(
     fake_provider.enqueue(Behaviour(chunks=["for alice"]))
     fake_provider.enqueue(Behaviour(chunks=["for bob"]))
     assert ask("alice") == ("for alice", None)
-    app.wait_logs(1, tokens["alice"])  # the answer is cached once its request is settled
+    v1_app.wait_logs(1, tokens["alice"])  # the answer is cached once its request is settled
     assert ask("alice") == ("for alice", "hit")
     # the same request from another user goes upstream: answers are never shared between users
     assert ask("bob") == ("for bob", None)

@@ -2,80 +2,66 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
 import httpx
 import openai
 import pytest
 
-from llm_router.core.settings import Settings
 from llm_router.testing.fake_provider import FakeProvider
 from llm_router.testing.script import Behaviour
-from tests.support.v1 import ANTHROPIC_MODEL, OPENAI_MODEL, V1App, start_v1_app
+from tests.support.v1 import ANTHROPIC_MODEL, OPENAI_MODEL, V1App
 
 HELLO = [{"role": "user", "content": "hello"}]
 
 
-@pytest.fixture
-def app(
-    make_settings: Callable[..., Settings],
-    tmp_path: Path,
-    fake_provider: FakeProvider,
-    local_provider: FakeProvider,
-) -> Iterator[V1App]:
-    v1 = start_v1_app(make_settings, tmp_path, fake_provider, local_provider)
-    yield v1
-    v1.stop()
-
-
-def test_logs_filter_and_page(app: V1App, fake_provider: FakeProvider) -> None:
-    client = app.openai()
+def test_logs_filter_and_page(v1_app: V1App, fake_provider: FakeProvider) -> None:
+    client = v1_app.openai()
     client.chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
     client.chat.completions.create(model=ANTHROPIC_MODEL, messages=HELLO)  # type: ignore[arg-type]
-    app.anthropic().messages.create(model=OPENAI_MODEL, max_tokens=5, messages=HELLO)  # type: ignore[arg-type]
+    v1_app.anthropic().messages.create(model=OPENAI_MODEL, max_tokens=5, messages=HELLO)  # type: ignore[arg-type]
     fake_provider.enqueue(Behaviour(status=404))
     with pytest.raises(openai.NotFoundError):
         client.chat.completions.create(model=OPENAI_MODEL, messages=HELLO)  # type: ignore[arg-type]
-    everything = app.wait_logs(4)
+    everything = v1_app.wait_logs(4)
 
     assert len(everything) == 4
-    assert [r["model"] for r in app.logs(model=ANTHROPIC_MODEL)] == [ANTHROPIC_MODEL]
-    assert {r["source"] for r in app.logs(source="anthropic")} == {"anthropic"}
-    [failed] = app.logs(status="error")
+    assert [r["model"] for r in v1_app.logs(model=ANTHROPIC_MODEL)] == [ANTHROPIC_MODEL]
+    assert {r["source"] for r in v1_app.logs(source="anthropic")} == {"anthropic"}
+    [failed] = v1_app.logs(status="error")
     assert failed["error_kind"] == "not_found"
-    assert app.logs(cache_hit="true") == []
+    assert v1_app.logs(cache_hit="true") == []
 
-    first = httpx.get(f"{app.url}/api/logs", params={"limit": 3}).json()
-    second = httpx.get(f"{app.url}/api/logs", params={"limit": 3, "cursor": first["next_cursor"]}).json()
+    first = httpx.get(f"{v1_app.url}/api/logs", params={"limit": 3}).json()
+    second = httpx.get(f"{v1_app.url}/api/logs", params={"limit": 3, "cursor": first["next_cursor"]}).json()
     assert len(first["items"]) == 3
     assert second["next_cursor"] is None
     assert [r["id"] for r in first["items"] + second["items"]] == [r["id"] for r in everything]
-    assert app.logs(since="2999-01-01T00:00:00Z") == []
+    assert v1_app.logs(since="2999-01-01T00:00:00Z") == []
 
 
-def test_a_client_leaving_mid_stream_is_logged_as_cancelled(app: V1App, fake_provider: FakeProvider) -> None:
+def test_a_client_leaving_mid_stream_is_logged_as_cancelled(
+    v1_app: V1App, fake_provider: FakeProvider
+) -> None:
     fake_provider.enqueue(Behaviour(chunks=[f"w{i} " for i in range(40)], delay=0.05))
     body = {"model": OPENAI_MODEL, "messages": HELLO, "stream": True}
-    with httpx.stream("POST", f"{app.url}/v1/chat/completions", json=body, timeout=10) as response:
+    with httpx.stream("POST", f"{v1_app.url}/v1/chat/completions", json=body, timeout=10) as response:
         for line in response.iter_lines():
             if '"content":"w0 "' in line:
                 break  # leave after the first word
-    [row] = app.wait_logs(1)
+    [row] = v1_app.wait_logs(1)
     assert row["status"] == "cancelled"
 
 
-def test_errors_before_any_route_come_in_the_protocols_shape(app: V1App) -> None:
-    limit = app.settings.max_body_bytes
+def test_errors_before_any_route_come_in_the_protocols_shape(v1_app: V1App) -> None:
+    limit = v1_app.settings.max_body_bytes
     huge = b'{"model": "x", "messages": [], "pad": "' + b"a" * limit + b'"}'
     headers = {"content-type": "application/json"}
-    openai_413 = httpx.post(f"{app.url}/v1/chat/completions", content=huge, headers=headers)
-    anthropic_413 = httpx.post(f"{app.url}/v1/messages", content=huge, headers=headers)
+    openai_413 = httpx.post(f"{v1_app.url}/v1/chat/completions", content=huge, headers=headers)
+    anthropic_413 = httpx.post(f"{v1_app.url}/v1/messages", content=huge, headers=headers)
     assert openai_413.status_code == anthropic_413.status_code == 413
     assert set(openai_413.json()["error"]) == {"message", "type", "param", "code"}
     assert anthropic_413.json()["type"] == "error"
     assert anthropic_413.json()["error"]["type"] == "request_too_large"
 
-    broken = httpx.post(f"{app.url}/v1/messages", content=b"{not json", headers=headers)
+    broken = httpx.post(f"{v1_app.url}/v1/messages", content=b"{not json", headers=headers)
     assert broken.status_code == 400
     assert broken.json()["error"]["type"] == "invalid_request_error"

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import openai
 import pytest
 
-from llm_router.core.settings import Settings
 from llm_router.testing.fake_provider import FakeProvider
 from llm_router.testing.script import Behaviour, FakeToolCall, FakeUsage
-from tests.support.v1 import ANTHROPIC_MODEL, OPENAI_MODEL, UPSTREAM_KEY, V1App, start_v1_app
+from tests.support.v1 import ANTHROPIC_MODEL, OPENAI_MODEL, UPSTREAM_KEY, V1App
 
 PIXEL = (
     "data:image/png;base64,"
@@ -21,25 +18,13 @@ PIXEL = (
 )
 
 
-@pytest.fixture
-def app(
-    make_settings: Callable[..., Settings],
-    tmp_path: Path,
-    fake_provider: FakeProvider,
-    local_provider: FakeProvider,
-) -> Iterator[V1App]:
-    v1 = start_v1_app(make_settings, tmp_path, fake_provider, local_provider)
-    yield v1
-    v1.stop()
-
-
 def test_non_stream_answer_with_usage_and_the_answering_model(
-    app: V1App, fake_provider: FakeProvider
+    v1_app: V1App, fake_provider: FakeProvider
 ) -> None:
     usage = FakeUsage(input_tokens=12, output_tokens=3)
     fake_provider.enqueue(Behaviour(chunks=["Hello", " world"], usage=usage), model=OPENAI_MODEL)
 
-    completion = app.openai().chat.completions.create(
+    completion = v1_app.openai().chat.completions.create(
         model=OPENAI_MODEL,
         messages=[{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}],
     )
@@ -51,7 +36,7 @@ def test_non_stream_answer_with_usage_and_the_answering_model(
     assert (completion.usage.prompt_tokens, completion.usage.completion_tokens) == (12, 3)
     sent = fake_provider.requests[-1].json
     assert sent["messages"][-1] == {"role": "user", "content": "hi"}
-    [row] = app.wait_logs(1)
+    [row] = v1_app.wait_logs(1)
     assert (row["source"], row["model"], row["tokens_in"], row["tokens_out"]) == (
         "openai",
         OPENAI_MODEL,
@@ -63,11 +48,13 @@ def test_non_stream_answer_with_usage_and_the_answering_model(
     assert row["status"] == "ok"
 
 
-def test_stream_with_include_usage_is_exactly_openais_shape(app: V1App, fake_provider: FakeProvider) -> None:
+def test_stream_with_include_usage_is_exactly_openais_shape(
+    v1_app: V1App, fake_provider: FakeProvider
+) -> None:
     pieces = ["The ", "quick ", "brown ", "fox"]
     fake_provider.enqueue(Behaviour(chunks=pieces, usage=FakeUsage(input_tokens=7, output_tokens=4)))
 
-    stream = app.openai().chat.completions.create(
+    stream = v1_app.openai().chat.completions.create(
         model=OPENAI_MODEL,
         messages=[{"role": "user", "content": "go"}],
         stream=True,
@@ -85,11 +72,11 @@ def test_stream_with_include_usage_is_exactly_openais_shape(app: V1App, fake_pro
 
 
 def test_raw_stream_ends_with_done_and_carries_the_route_header(
-    app: V1App, fake_provider: FakeProvider
+    v1_app: V1App, fake_provider: FakeProvider
 ) -> None:
     fake_provider.enqueue(Behaviour(chunks=["a", "b"]))
     body = {"model": OPENAI_MODEL, "messages": [{"role": "user", "content": "x"}], "stream": True}
-    with httpx.stream("POST", f"{app.url}/v1/chat/completions", json=body, timeout=10) as response:
+    with httpx.stream("POST", f"{v1_app.url}/v1/chat/completions", json=body, timeout=10) as response:
         raw = response.read().decode()
     assert response.status_code == 200
     assert response.headers["x-llm-router-route"] == f"direct -> {OPENAI_MODEL}"
@@ -97,7 +84,7 @@ def test_raw_stream_ends_with_done_and_carries_the_route_header(
     assert '"usage"' not in raw  # without include_usage, no usage field at all (as OpenAI)
 
 
-def test_streamed_tool_call_arguments_reassemble(app: V1App, fake_provider: FakeProvider) -> None:
+def test_streamed_tool_call_arguments_reassemble(v1_app: V1App, fake_provider: FakeProvider) -> None:
     arguments = json.dumps({"city": "Paris", "unit": "celsius", "days": [1, 2, 3]})
     fake_provider.enqueue(Behaviour(tool_calls=[FakeToolCall("get_weather", arguments, id="call_w1")]))
     tools = [
@@ -111,7 +98,7 @@ def test_streamed_tool_call_arguments_reassemble(app: V1App, fake_provider: Fake
         }
     ]
 
-    stream = app.openai().chat.completions.create(
+    stream = v1_app.openai().chat.completions.create(
         model=OPENAI_MODEL, messages=[{"role": "user", "content": "weather?"}], tools=tools, stream=True
     )
     calls: dict[int, dict[str, str]] = {}
@@ -131,10 +118,10 @@ def test_streamed_tool_call_arguments_reassemble(app: V1App, fake_provider: Fake
     assert fake_provider.requests[-1].json["tools"][0]["function"]["name"] == "get_weather"
 
 
-def test_an_upstream_cut_mid_stream_makes_the_sdk_raise(app: V1App, fake_provider: FakeProvider) -> None:
+def test_an_upstream_cut_mid_stream_makes_the_sdk_raise(v1_app: V1App, fake_provider: FakeProvider) -> None:
     fake_provider.enqueue(Behaviour(chunks=["one ", "two ", "three ", "four"], cut_after=2))
 
-    stream = app.openai().chat.completions.create(
+    stream = v1_app.openai().chat.completions.create(
         model=OPENAI_MODEL, messages=[{"role": "user", "content": "count"}], stream=True
     )
     received: list[str] = []
@@ -146,18 +133,20 @@ def test_an_upstream_cut_mid_stream_makes_the_sdk_raise(app: V1App, fake_provide
     with pytest.raises(openai.APIError):
         read_all()
     assert "".join(received) == "one two "
-    [row] = app.wait_logs(1)
+    [row] = v1_app.wait_logs(1)
     assert row["status"] == "error"
 
 
 def test_an_upstream_429_reaches_the_sdk_as_429_with_retry_after(
-    app: V1App, fake_provider: FakeProvider
+    v1_app: V1App, fake_provider: FakeProvider
 ) -> None:
     # every attempt (the adapter's own retries too) is refused
     fake_provider.set_default(Behaviour(status=429, retry_after=0.01))
 
     with pytest.raises(openai.RateLimitError) as caught:
-        app.openai().chat.completions.create(model=OPENAI_MODEL, messages=[{"role": "user", "content": "x"}])
+        v1_app.openai().chat.completions.create(
+            model=OPENAI_MODEL, messages=[{"role": "user", "content": "x"}]
+        )
 
     assert caught.value.status_code == 429
     assert caught.value.response.headers["retry-after"] == "1"
@@ -166,15 +155,19 @@ def test_an_upstream_429_reaches_the_sdk_as_429_with_retry_after(
     assert UPSTREAM_KEY not in caught.value.response.text
 
 
-def test_image_parts_reach_the_upstream(app: V1App, fake_provider: FakeProvider) -> None:
+def test_image_parts_reach_the_upstream(v1_app: V1App, fake_provider: FakeProvider) -> None:
     content = [{"type": "text", "text": "what is this?"}, {"type": "image_url", "image_url": {"url": PIXEL}}]
-    app.openai().chat.completions.create(model=OPENAI_MODEL, messages=[{"role": "user", "content": content}])
+    v1_app.openai().chat.completions.create(
+        model=OPENAI_MODEL, messages=[{"role": "user", "content": content}]
+    )
     assert fake_provider.requests[-1].images == [PIXEL]
 
 
-def test_an_openai_request_can_reach_an_anthropic_upstream(app: V1App, fake_provider: FakeProvider) -> None:
+def test_an_openai_request_can_reach_an_anthropic_upstream(
+    v1_app: V1App, fake_provider: FakeProvider
+) -> None:
     fake_provider.enqueue(Behaviour(chunks=["Bonjour"], usage=FakeUsage(input_tokens=5, output_tokens=2)))
-    completion = app.openai().chat.completions.create(
+    completion = v1_app.openai().chat.completions.create(
         model=ANTHROPIC_MODEL, messages=[{"role": "user", "content": "salut"}]
     )
     assert completion.choices[0].message.content == "Bonjour"
@@ -182,21 +175,21 @@ def test_an_openai_request_can_reach_an_anthropic_upstream(app: V1App, fake_prov
     assert fake_provider.requests[-1].path.endswith("/messages")
 
 
-def test_errors_are_in_openais_shape(app: V1App) -> None:
+def test_errors_are_in_openais_shape(v1_app: V1App) -> None:
     with pytest.raises(openai.NotFoundError) as unknown:
-        app.openai().chat.completions.create(
+        v1_app.openai().chat.completions.create(
             model="no-such-model", messages=[{"role": "user", "content": "x"}]
         )
     assert unknown.value.response.json()["error"]["type"] == "invalid_request_error"
 
-    response = httpx.post(f"{app.url}/v1/chat/completions", json={"model": OPENAI_MODEL}, timeout=10)
+    response = httpx.post(f"{v1_app.url}/v1/chat/completions", json={"model": OPENAI_MODEL}, timeout=10)
     assert response.status_code == 422
     error = response.json()["error"]
     assert set(error) == {"message", "type", "param", "code"}
     assert "messages" in error["message"]
 
 
-def test_models_lists_provider_models_in_openais_shape(app: V1App) -> None:
-    ids = [m.id for m in app.openai().models.list()]
+def test_models_lists_provider_models_in_openais_shape(v1_app: V1App) -> None:
+    ids = [m.id for m in v1_app.openai().models.list()]
     assert OPENAI_MODEL in ids
     assert ANTHROPIC_MODEL in ids

@@ -3,16 +3,12 @@ confidence probe, ``#no_cloud`` and the response cache. Two fake servers: "cloud
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
 import openai
 import pytest
 
-from llm_router.core.settings import Settings
 from llm_router.testing.fake_provider import FakeProvider
 from llm_router.testing.script import Behaviour, FakeUsage
-from tests.support.v1 import ANTHROPIC_MODEL, LOCAL_MODEL, OPENAI_BIG, OPENAI_MODEL, V1App, start_v1_app
+from tests.support.v1 import ANTHROPIC_MODEL, LOCAL_MODEL, OPENAI_BIG, OPENAI_MODEL, V1App
 
 ROUTES = {
     "confidence_threshold": 0.7,
@@ -27,31 +23,24 @@ USER = [{"role": "user", "content": "What is the capital of France?"}]
 
 
 @pytest.fixture
-def app(
-    make_settings: Callable[..., Settings],
-    tmp_path: Path,
-    fake_provider: FakeProvider,
-    local_provider: FakeProvider,
-) -> Iterator[V1App]:
-    v1 = start_v1_app(make_settings, tmp_path, fake_provider, local_provider, routes=ROUTES)
-    yield v1
-    v1.stop()
+def v1_overrides() -> dict[str, object]:
+    return {"routes": ROUTES}
 
 
 @pytest.mark.parametrize("status", [429, 500])
 def test_fallback_to_the_next_model_is_answered_and_recorded(
-    app: V1App, fake_provider: FakeProvider, status: int
+    v1_app: V1App, fake_provider: FakeProvider, status: int
 ) -> None:
     fake_provider.set_default(Behaviour(status=status, retry_after=0.01))  # the first model always fails
     fake_provider.enqueue(Behaviour(chunks=["from ", "claude"]), model=ANTHROPIC_MODEL)
 
-    raw = app.openai().chat.completions.with_raw_response.create(model="chain", messages=USER)
+    raw = v1_app.openai().chat.completions.with_raw_response.create(model="chain", messages=USER)
     completion = raw.parse()
 
     assert completion.choices[0].message.content == "from claude"
     assert completion.model == ANTHROPIC_MODEL
     assert raw.headers["x-llm-router-route"] == f"chain -> {ANTHROPIC_MODEL}"
-    [row] = app.wait_logs(1)
+    [row] = v1_app.wait_logs(1)
     assert row["route"] == "chain"
     assert row["requested_model"] == "chain"
     assert row["model"] == ANTHROPIC_MODEL
@@ -61,19 +50,19 @@ def test_fallback_to_the_next_model_is_answered_and_recorded(
 
 
 def test_local_first_keeps_a_confident_local_answer_and_records_the_saving(
-    app: V1App, fake_provider: FakeProvider, local_provider: FakeProvider
+    v1_app: V1App, fake_provider: FakeProvider, local_provider: FakeProvider
 ) -> None:
     local_provider.enqueue(
         Behaviour(json_answer={"answer": "Paris.", "confidence": 0.95}, usage=FakeUsage(2000, 300))
     )
 
-    completion = app.openai().chat.completions.create(model="auto", messages=USER)
+    completion = v1_app.openai().chat.completions.create(model="auto", messages=USER)
 
     assert completion.choices[0].message.content == "Paris."
     assert completion.model == LOCAL_MODEL
     assert fake_provider.requests == []  # the cloud was never asked
     assert local_provider.requests[-1].json.get("logprobs") is True  # token logprobs were asked for
-    [row] = app.wait_logs(1)
+    [row] = v1_app.wait_logs(1)
     assert row["route"] == "auto"
     assert row["model"] == LOCAL_MODEL
     assert row["confidence"] == pytest.approx(0.95)
@@ -82,16 +71,16 @@ def test_local_first_keeps_a_confident_local_answer_and_records_the_saving(
 
 
 def test_local_first_escalates_a_low_confidence_answer_to_the_cloud(
-    app: V1App, fake_provider: FakeProvider, local_provider: FakeProvider
+    v1_app: V1App, fake_provider: FakeProvider, local_provider: FakeProvider
 ) -> None:
     local_provider.enqueue(Behaviour(json_answer={"answer": "Lyon?", "confidence": 0.3}))
     fake_provider.enqueue(Behaviour(chunks=["Paris", " is the capital."]), model=OPENAI_BIG)
 
-    stream = app.openai().chat.completions.create(model="auto", messages=USER, stream=True)
+    stream = v1_app.openai().chat.completions.create(model="auto", messages=USER, stream=True)
     text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
 
     assert text == "Paris is the capital."
-    [row] = app.wait_logs(1)
+    [row] = v1_app.wait_logs(1)
     assert row["model"] == OPENAI_BIG
     assert row["confidence"] == pytest.approx(0.3)
     assert [(a["model"], a["outcome"]) for a in row["attempts"]] == [
@@ -103,25 +92,25 @@ def test_local_first_escalates_a_low_confidence_answer_to_the_cloud(
 
 
 def test_token_logprobs_overrule_a_confident_claim(
-    app: V1App, fake_provider: FakeProvider, local_provider: FakeProvider
+    v1_app: V1App, fake_provider: FakeProvider, local_provider: FakeProvider
 ) -> None:
     # the model claims 0.9, but its tokens average e^-2 ≈ 0.14: it was guessing
     local_provider.enqueue(Behaviour(json_answer={"answer": "Lyon", "confidence": 0.9}, logprobs=[-2.0]))
     fake_provider.enqueue(Behaviour(chunks=["Paris"]), model=OPENAI_BIG)
 
-    completion = app.openai().chat.completions.create(model="auto", messages=USER)
+    completion = v1_app.openai().chat.completions.create(model="auto", messages=USER)
 
     assert completion.model == OPENAI_BIG
-    [row] = app.wait_logs(1)
+    [row] = v1_app.wait_logs(1)
     assert row["confidence"] == pytest.approx(0.1353, abs=1e-3)
 
 
 def test_no_cloud_pins_to_the_local_model_and_strips_the_tag(
-    app: V1App, fake_provider: FakeProvider, local_provider: FakeProvider
+    v1_app: V1App, fake_provider: FakeProvider, local_provider: FakeProvider
 ) -> None:
     local_provider.enqueue(Behaviour(chunks=["local ", "answer"]))
 
-    completion = app.openai().chat.completions.create(
+    completion = v1_app.openai().chat.completions.create(
         model="auto", messages=[{"role": "user", "content": "my secret notes #no_cloud please"}]
     )
 
@@ -133,9 +122,11 @@ def test_no_cloud_pins_to_the_local_model_and_strips_the_tag(
     assert sent[-1]["content"] == "my secret notes please"
 
 
-def test_no_cloud_without_a_local_model_is_a_clear_refusal(app: V1App, fake_provider: FakeProvider) -> None:
+def test_no_cloud_without_a_local_model_is_a_clear_refusal(
+    v1_app: V1App, fake_provider: FakeProvider
+) -> None:
     with pytest.raises(openai.BadRequestError) as refused:
-        app.openai().chat.completions.create(
+        v1_app.openai().chat.completions.create(
             model="cloud-only", messages=[{"role": "user", "content": "#no_cloud hello"}]
         )
     assert refused.value.response.headers["x-should-retry"] == "false"
@@ -144,10 +135,10 @@ def test_no_cloud_without_a_local_model_is_a_clear_refusal(app: V1App, fake_prov
 
 
 def test_an_identical_temperature_zero_request_is_a_cache_hit(
-    app: V1App, fake_provider: FakeProvider
+    v1_app: V1App, fake_provider: FakeProvider
 ) -> None:
     fake_provider.enqueue(Behaviour(chunks=["cached ", "answer"], usage=FakeUsage(100, 20)))
-    client = app.openai()
+    client = v1_app.openai()
 
     first = client.chat.completions.with_raw_response.create(model="cached", messages=USER, temperature=0)
     second = client.chat.completions.with_raw_response.create(model="cached", messages=USER, temperature=0)
@@ -156,24 +147,24 @@ def test_an_identical_temperature_zero_request_is_a_cache_hit(
     assert second.headers["x-llm-router-cache"] == "hit"
     assert second.parse().choices[0].message.content == "cached answer"
     assert len(fake_provider.requests) == 1  # the second never reached the upstream
-    rows = app.wait_logs(2)
+    rows = v1_app.wait_logs(2)
     hit = next(r for r in rows if r["cache_hit"])
     miss = next(r for r in rows if not r["cache_hit"])
     assert hit["cost"] == 0.0
     assert hit["saving"] == pytest.approx(miss["cost"])
-    assert app.logs(cache_hit="true")[0]["id"] == hit["id"]
+    assert v1_app.logs(cache_hit="true")[0]["id"] == hit["id"]
 
 
-def test_sampling_requests_are_not_cached(app: V1App, fake_provider: FakeProvider) -> None:
-    client = app.openai()
+def test_sampling_requests_are_not_cached(v1_app: V1App, fake_provider: FakeProvider) -> None:
+    client = v1_app.openai()
     client.chat.completions.create(model="cached", messages=USER, temperature=0.8)
     client.chat.completions.create(model="cached", messages=USER, temperature=0.8)
     client.chat.completions.create(model="cached", messages=USER)  # provider default: samples too
     assert len(fake_provider.requests) == 3
 
 
-def test_models_lists_route_aliases(app: V1App) -> None:
-    ids = [m.id for m in app.openai().models.list()]
+def test_models_lists_route_aliases(v1_app: V1App) -> None:
+    ids = [m.id for m in v1_app.openai().models.list()]
     assert {"chain", "auto", "cloud-only", "cached"} <= set(ids)
     assert LOCAL_MODEL in ids
 
@@ -184,29 +175,29 @@ def _model_calls(fake: FakeProvider) -> list[str | None]:
 
 
 def test_a_rate_limited_model_in_a_chain_is_not_retried_before_the_fallback(
-    app: V1App, fake_provider: FakeProvider
+    v1_app: V1App, fake_provider: FakeProvider
 ) -> None:
     # Without per-call retries the SDK would wait the 30 s and ask the same model again (twice).
     fake_provider.enqueue(Behaviour(status=429, retry_after=30), model=OPENAI_MODEL)
     fake_provider.enqueue(Behaviour(chunks=["from ", "claude"]), model=ANTHROPIC_MODEL)
 
-    completion = app.openai().chat.completions.create(model="chain", messages=USER)
+    completion = v1_app.openai().chat.completions.create(model="chain", messages=USER)
 
     assert completion.choices[0].message.content == "from claude"
     assert _model_calls(fake_provider) == [OPENAI_MODEL, ANTHROPIC_MODEL]
-    [row] = app.wait_logs(1)
+    [row] = v1_app.wait_logs(1)
     assert [(a["model"], a["outcome"]) for a in row["attempts"]] == [
         (OPENAI_MODEL, "rate_limit"),
         (ANTHROPIC_MODEL, "ok"),
     ]
 
 
-def test_the_last_model_of_a_chain_keeps_its_retries(app: V1App, fake_provider: FakeProvider) -> None:
+def test_the_last_model_of_a_chain_keeps_its_retries(v1_app: V1App, fake_provider: FakeProvider) -> None:
     fake_provider.enqueue(Behaviour(status=500), model=OPENAI_MODEL)
     fake_provider.enqueue(Behaviour(status=429, retry_after=0.01), model=ANTHROPIC_MODEL)
     fake_provider.enqueue(Behaviour(chunks=["second ", "try"]), model=ANTHROPIC_MODEL)
 
-    completion = app.openai().chat.completions.create(model="chain", messages=USER)
+    completion = v1_app.openai().chat.completions.create(model="chain", messages=USER)
 
     assert completion.choices[0].message.content == "second try"
     assert _model_calls(fake_provider) == [OPENAI_MODEL, ANTHROPIC_MODEL, ANTHROPIC_MODEL]

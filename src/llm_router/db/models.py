@@ -133,6 +133,8 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_conversation_parent", "conversation_id", "parent_id"),
+        # covers reading a conversation's tree shape in creation order (migration 0003)
+        Index("ix_messages_conversation_tree", "conversation_id", "created_at", "id", "parent_id"),
         Index("ix_messages_status", "status"),
     )
 
