@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from llm_router.api.compat import router_from
 from llm_router.core.settings import Settings
 from llm_router.db.engine import Database
 from llm_router.providers.registry import ProviderRegistry
@@ -15,7 +16,8 @@ from llm_router.services.user_providers import UserProviders
 
 async def start_jobs(app: FastAPI, settings: Settings, db: Database) -> None:
     """After ``start_providers`` and ``start_security``: the resolver reads ``app.state.providers`` on
-    every use, and a user's turns resolve against that user's view (their own keys on top)."""
+        every use, and a user's turns resolve against that user's view (their own keys on top). Turns follow
+    the routes file that ``/v1`` follows."""
 
     def registry() -> ProviderRegistry:
         providers: ProviderRegistry = app.state.providers
@@ -27,7 +29,13 @@ async def start_jobs(app: FastAPI, settings: Settings, db: Database) -> None:
         return RegistryResolver(lambda: view)
 
     relay = RedisRelay(settings.redis_url) if settings.redis_url else None
-    jobs = GenerationManager(db, RegistryResolver(registry), relay, owner_resolver=owner_resolver)
+    jobs = GenerationManager(
+        db,
+        RegistryResolver(registry),
+        relay,
+        owner_resolver=owner_resolver,
+        routes=lambda: router_from(app).config,  # the same routes file as ``/v1``, read once
+    )
     app.state.jobs = jobs
     await jobs.start()
 

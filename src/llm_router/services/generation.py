@@ -5,6 +5,9 @@ start-up, messages left ``pending``/``streaming`` by an earlier process become `
 text kept); a graceful shutdown interrupts the running ones the same way. On PostgreSQL several
 processes may share the database, so only messages whose job stopped writing its heartbeat are
 interrupted, by a periodic sweep.
+
+Every turn is planned by the routing service over the user's own view of the models, so the web chat
+follows the routes file (aliases, fallback chains, local-first) and ``#no_cloud`` as ``/v1`` does.
 """
 
 from __future__ import annotations
@@ -21,11 +24,16 @@ from sqlalchemy import update
 from llm_router.core.ids import utcnow
 from llm_router.db.engine import Database
 from llm_router.db.models import Message
+from llm_router.providers.base import Usage
 from llm_router.services import turns
+from llm_router.services.cache import ResponseCache
 from llm_router.services.conversations import RUNNING_STATUSES, get_message, owned_message
 from llm_router.services.generation_job import GenerationJob
 from llm_router.services.job_events import LiveMessage, RedisRelay
-from llm_router.services.model_choice import ModelChoice, ModelResolver
+from llm_router.services.model_choice import ModelChoice, ModelResolver, ResolvedModel
+from llm_router.services.pricing import cost_of
+from llm_router.services.routing import Router
+from llm_router.services.routing_config import RoutesFile
 from llm_router.services.titles import improve_title
 
 log = logging.getLogger(__name__)
@@ -36,6 +44,23 @@ SWEEP_INTERVAL = 2.0
 STOP_TIMEOUT = 10.0
 
 
+def price_of(model: ResolvedModel, usage: Usage) -> float | None:
+    return cost_of(model.provider.name, model.model_id, usage, is_local=model.is_local)
+
+
+class _Planning:
+    """A user's ``ModelResolver`` as the router's resolver (planning never lists models)."""
+
+    def __init__(self, resolver: ModelResolver) -> None:
+        self._resolver = resolver
+
+    def resolve(self, name: str) -> ResolvedModel:
+        return self._resolver.resolve(name)
+
+    def available_ids(self) -> list[str]:
+        return []
+
+
 class GenerationManager:
     def __init__(
         self,
@@ -44,10 +69,13 @@ class GenerationManager:
         relay: RedisRelay | None = None,
         *,
         owner_resolver: Callable[[str], Awaitable[ModelResolver]] | None = None,
+        routes: Callable[[], RoutesFile] | None = None,
     ) -> None:
         self.db = db
         self.resolver = resolver
         self.owner_resolver = owner_resolver  # each user's own keys on top of the instance's
+        self.routes = routes or RoutesFile  # the routes file ``/v1`` uses (none: models by name only)
+        self._cache = ResponseCache()  # required by ``Router``; chat runs never use it (``run_of``)
         self.relay = relay
         self._jobs: dict[str, GenerationJob] = {}
         self._background: set[asyncio.Task[None]] = set()
@@ -132,13 +160,17 @@ class GenerationManager:
                 conversation_id=spec.conversation_id,
                 prompt=spec.first_prompt,
                 answer=job.live.text,
-                allow_cloud=not spec.resolved.is_local and "#no_cloud" not in spec.first_prompt,
+                allow_cloud=_cloud_may_title(job),
             )
         except Exception:  # the first-words title stays; the answer is unaffected
             log.exception("title for conversation %s failed", spec.conversation_id)
 
     async def _resolver(self, owner_id: str) -> ModelResolver:
         return await self.owner_resolver(owner_id) if self.owner_resolver else self.resolver
+
+    async def _routing(self, owner_id: str) -> turns.ChatRouting:
+        resolver = await self._resolver(owner_id)
+        return turns.ChatRouting(resolver, Router(self.routes(), _Planning(resolver), price_of, self._cache))
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)
@@ -156,16 +188,22 @@ class GenerationManager:
         choice: ModelChoice,
         device_id: str | None,
     ) -> turns.Turn:
-        resolver = await self._resolver(owner_id)
         turn = await turns.send_message(
-            self.db, resolver, owner_id, conversation_id, content, parent_id, choice, device_id
+            self.db,
+            await self._routing(owner_id),
+            owner_id,
+            conversation_id,
+            content,
+            parent_id,
+            choice,
+            device_id,
         )
         self.launch(turn.spec)
         return turn
 
     async def edit(self, owner_id: str, message_id: str, content: str, device_id: str | None) -> turns.Turn:
         turn = await turns.edit_message(
-            self.db, await self._resolver(owner_id), owner_id, message_id, content, device_id
+            self.db, await self._routing(owner_id), owner_id, message_id, content, device_id
         )
         self.launch(turn.spec)
         return turn
@@ -174,14 +212,14 @@ class GenerationManager:
         self, owner_id: str, message_id: str, choice: ModelChoice, device_id: str | None
     ) -> turns.Turn:
         turn = await turns.regenerate_message(
-            self.db, await self._resolver(owner_id), owner_id, message_id, choice, device_id
+            self.db, await self._routing(owner_id), owner_id, message_id, choice, device_id
         )
         self.launch(turn.spec)
         return turn
 
     async def resume(self, owner_id: str, message_id: str, device_id: str | None) -> turns.Turn:
         turn = await turns.continue_message(
-            self.db, await self._resolver(owner_id), owner_id, message_id, device_id
+            self.db, await self._routing(owner_id), owner_id, message_id, device_id
         )
         self.launch(turn.spec)
         return turn
@@ -213,3 +251,11 @@ class GenerationManager:
         tasks = [j.task for j in jobs if j.task]
         if tasks:
             await asyncio.wait(tasks, timeout=STOP_TIMEOUT)
+
+
+def _cloud_may_title(job: GenerationJob) -> bool:
+    """A conversation answered locally, or under ``#no_cloud``, never has its text sent to the cloud."""
+    answered_by = job.answered_by
+    local = answered_by is not None and answered_by.is_local
+    prompt = job.spec.first_prompt or ""
+    return not (local or job.spec.plan.no_cloud or "#no_cloud" in prompt)

@@ -1,9 +1,12 @@
 """One generation job: stream an answer from the provider into a message, whatever its watchers do.
 
-The job grows a ``LiveMessage`` for subscribers in this process, publishes the same deltas to Redis for
-other processes, and a flusher writes the text so far to the database every half second (so a crash
-loses at most about that much). The final write stores text, tokens, cost, timings and outcome, plus one
-usage event, in one transaction.
+The job runs the turn's routing plan (``Router.start``: a route's models in order, until one produces
+its first event; a failure after that ends the answer ``error`` with its text kept, since no other model
+can take that text back). It grows a ``LiveMessage`` for subscribers in this process, publishes the same
+deltas to Redis for other processes, and a flusher writes the text so far to the database every half
+second (so a crash loses at most about that much). The final write stores text, tokens, cost, timings,
+outcome, the model that answered and the attempts made (``params.attempts``), plus one usage event, in
+one transaction.
 """
 
 from __future__ import annotations
@@ -12,19 +15,19 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 from sqlalchemy import func, update
 
 from llm_router.core.ids import utcnow
 from llm_router.db.engine import Database
 from llm_router.db.models import Conversation, Message
-from llm_router.providers.base import Finish, ReasoningDelta, TextDelta, UpstreamError, Usage
+from llm_router.providers.base import Finish, ReasoningDelta, TextDelta, UpstreamError
 from llm_router.services.conversations import RUNNING_STATUSES
 from llm_router.services.job_events import LiveMessage, RedisRelay, SafePublisher
-from llm_router.services.pricing import cost_of
-from llm_router.services.turns import JobSpec
+from llm_router.services.model_choice import ResolvedModel
+from llm_router.services.turns import JobSpec, first_choice
 from llm_router.services.usage import UsageEvent, add_usage
 
 log = logging.getLogger(__name__)
@@ -51,7 +54,7 @@ class GenerationJob:
         self.publisher = SafePublisher(relay, spec.message_id)
         self.stop_reason: StopReason | None = None
         self.task: asyncio.Task[None] | None = None
-        self.usage = Usage()
+        self.route_run = spec.router.run_of(spec.plan)
         self.ttft_ms: int | None = None
         self.started = time.monotonic()
         self.final_status: str | None = None
@@ -72,7 +75,7 @@ class GenerationJob:
                     await self.publisher.publish(kind, 0, prefix)
             await self._stream(outcome)
         except UpstreamError as exc:
-            outcome = Outcome("error", "error", exc.message, exc.kind)
+            outcome = Outcome("error", "error", _error_text(exc, self.route_run.attempts), exc.kind)
             log.info("generation %s: upstream %s: %s", self.spec.message_id, exc.kind, exc.message)
         except asyncio.CancelledError:
             reason = self.stop_reason or "interrupted"
@@ -86,9 +89,13 @@ class GenerationJob:
                 await flusher
         await self._finish(outcome)
 
+    @property
+    def answered_by(self) -> ResolvedModel | None:
+        return self.route_run.answering
+
     async def _stream(self, outcome: Outcome) -> None:
-        resolved = self.spec.resolved
-        async for event in resolved.adapter.stream(self.spec.request):
+        await self.spec.router.start(self.route_run)  # raises when no model produced a first event
+        async for event in self.route_run.events():
             match event:
                 case TextDelta(text=text) | ReasoningDelta(text=text) if text:
                     kind: Literal["text", "reasoning"] = (
@@ -99,8 +106,6 @@ class GenerationJob:
                     start = len(self.live.text if kind == "text" else self.live.reasoning)
                     self.live.append(kind, text)
                     await self.publisher.publish(kind, start, text)
-                case Usage():
-                    self.usage = event
                 case Finish(reason=reason):
                     outcome.finish_reason = reason
 
@@ -121,6 +126,16 @@ class GenerationJob:
                 return
             written, last_write = now, time.monotonic()
 
+    def _who(self) -> dict[str, Any]:
+        """The model that answered, else the last one asked, else the first choice (nothing ran yet)."""
+        run = self.route_run
+        if run.answered and run.provider is not None:
+            return {"model": run.model, "provider": run.provider}
+        if run.attempts:
+            return {"model": run.attempts[-1]["model"], "provider": run.attempts[-1]["provider"]}
+        first = first_choice(self.spec.plan)
+        return {"model": first.id, "provider": first.provider.name}
+
     async def _write_partial(self) -> bool:
         async with self.db.write() as session:
             result = await session.execute(
@@ -131,16 +146,19 @@ class GenerationJob:
                     reasoning_content=self.live.reasoning,
                     status="streaming",
                     updated_at=utcnow(),
+                    **(self._who() if self.route_run.answered else {}),  # the model that answers
                 )
             )
         return bool(getattr(result, "rowcount", 1))
 
     async def _finish(self, outcome: Outcome) -> None:
-        spec = self.spec
-        resolved = spec.resolved
-        cost = cost_of(resolved.provider.name, resolved.model_id, self.usage, is_local=resolved.is_local)
+        spec, run = self.spec, self.route_run
+        run.settle()  # prices the answer (and a local-first probe spent on the way)
+        cost = run.cost if run.answered else run.extra_cost
         latency = self._elapsed_ms()
-        usage = self.usage
+        usage = run.usage
+        who = self._who()
+        params = {**spec.params, "attempts": run.attempts}
         async with self.db.write() as session:
             await session.execute(
                 update(Message)
@@ -159,7 +177,9 @@ class GenerationJob:
                     cost=None if cost is None else func.coalesce(Message.cost, 0.0) + cost,
                     latency_ms=latency,
                     ttft_ms=self.ttft_ms,
+                    params=params,
                     updated_at=utcnow(),
+                    **who,
                 )
             )
             await session.execute(
@@ -167,43 +187,51 @@ class GenerationJob:
                 .where(Conversation.id == spec.conversation_id)
                 .values(total_cost=Conversation.total_cost + (cost or 0.0), updated_at=utcnow())
             )
-            add_usage(session, self._usage_event(outcome, cost, latency))
+            add_usage(session, self._usage_event(outcome, cost, latency, who))
         self.final_status = outcome.status
         self.live.finish()
         await self.publisher.publish("done", 0, outcome.status)
         log.info(
-            "generation %s: %s via %s/%s, %d+%d tokens, %d ms",
+            "generation %s: %s via %s/%s (%s), %d+%d tokens, %d ms",
             spec.message_id,
             outcome.status,
-            resolved.provider.name,
-            resolved.model_id,
+            who["provider"],
+            who["model"],
+            run.route,
             usage.input_tokens,
             usage.output_tokens,
             latency,
         )
 
-    def _usage_event(self, outcome: Outcome, cost: float | None, latency: int) -> UsageEvent:
+    def _usage_event(
+        self, outcome: Outcome, cost: float | None, latency: int, who: dict[str, Any]
+    ) -> UsageEvent:
+        """One row for the message, as ``/v1`` writes one per request: ``attempts`` lists every upstream
+        call (model, provider, outcome, latency), failed ones included."""
         spec = self.spec
-        usage = self.usage
-        return UsageEvent(
-            owner_id=spec.owner_id,
-            source="chat",
-            provider=spec.resolved.provider.name,
-            model=spec.resolved.id,
-            requested_model=spec.resolved.id,
-            device_id=spec.device_id,
+        event = self.route_run.usage_event(
+            owner_id=spec.owner_id, source="chat", api_token_id=None, device_id=spec.device_id
+        )
+        return replace(
+            event,
+            provider=who["provider"],
+            model=who["model"],
             conversation_id=spec.conversation_id,
             message_id=spec.message_id,
-            tokens_in=usage.input_tokens,
-            tokens_out=usage.output_tokens,
-            tokens_reasoning=usage.reasoning_tokens,
-            tokens_cached=usage.cached_tokens,
             cost=cost,
             latency_ms=latency,
             ttft_ms=self.ttft_ms,
             status={"complete": "ok"}.get(outcome.status, outcome.status),
             error_kind=outcome.error_kind,
         )
+
+
+def _error_text(exc: UpstreamError, attempts: list[dict[str, Any]]) -> str:
+    """The last failure, and when a chain was tried, what happened to each model before it."""
+    if len(attempts) < 2:
+        return exc.message
+    tried = ", ".join(f"{a['model']}: {a['outcome']}" for a in attempts)
+    return f"{exc.message} (tried {tried})"
 
 
 def _stop_message(reason: StopReason) -> str | None:

@@ -70,6 +70,11 @@ class RouteRun:
         self._kept: list[StreamEvent] | None = None
 
     @property
+    def answering(self) -> ResolvedModel | None:
+        """The model that answered (after ``Router.start``), or ``None`` (none did, or a cache hit)."""
+        return self._answering
+
+    @property
     def route_header(self) -> str:
         via = " (cache)" if self.cache_hit else ""
         return f"{self.route} -> {self.model}{via}"

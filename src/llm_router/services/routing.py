@@ -1,7 +1,7 @@
 """Routing: a requested model name becomes a plan, and the plan runs until some model answers.
 
-Independent of HTTP: ``/v1`` uses it today, the chat engine can use it later. ``Router.prepare`` makes
-the plan (explicit model, alias, fallback chain, local-first, ``#no_cloud``, cache); ``RouteRun.start``
+Independent of HTTP: ``/v1`` and the web chat's generation jobs both use it. ``Router.prepare`` makes
+the plan (explicit model, alias, fallback chain, local-first, ``#no_cloud``, cache); ``Router.start``
 tries models until one produces its first event (fallback happens only before the first token, since
 nothing can be taken back from the client after that); ``RouteRun.events`` streams the answer and leaves
 the facts for the usage record on the run.
@@ -128,11 +128,17 @@ class Router:
         # Per owner: an answer made with one user's keys and prompt is never served to another user.
         return cache_key(f"{owner_id}|{plan.route}{'#no_cloud' if plan.no_cloud else ''}", plan.request)
 
+    def run_of(self, plan: Plan) -> RouteRun:
+        """A run of ``plan`` that never touches the response cache (the web chat: a regenerated answer
+        must be a new one)."""
+        run = RouteRun(route=plan.route, requested_model=plan.request.model, price=self.price)
+        run.plan = plan
+        return run
+
     def prepare(self, request: ChatRequest, owner_id: str) -> RouteRun:
         """The plan as a run, before any upstream call; raises 4xx for unknown models or a refusal."""
         plan = self.plan(request)
-        run = RouteRun(route=plan.route, requested_model=request.model, price=self.price)
-        run.plan = plan
+        run = self.run_of(plan)
         key = self._cache_key(plan, owner_id)
         if key is not None and plan.spec is not None and plan.spec.cache is not None:
             hit = self.cache.get(key)

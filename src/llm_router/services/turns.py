@@ -1,6 +1,10 @@
 """The database half of a turn: send, edit, regenerate and continue each store their messages in ONE
 transaction and return a ``JobSpec`` that ``GenerationManager`` runs.
 
+The model name of a turn may be a route alias: the turn is planned by the routing service
+(``Router.plan``: fallback chain, local-first, ``#no_cloud``) exactly as a ``/v1`` request is, before
+anything is stored, so a request the policy refuses (``#no_cloud`` with no local model) stores nothing.
+
 One running job per branch: a new message conflicts (409) with any pending/streaming message on the
 path it extends or among its own would-be siblings. The check reads the statuses in the database, so it
 also holds across server processes; on PostgreSQL the conversation row is locked for the check.
@@ -8,7 +12,7 @@ also holds across server processes; on PostgreSQL the conversation row is locked
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +23,7 @@ from llm_router.core.ids import new_id, utcnow
 from llm_router.db.engine import Database
 from llm_router.db.models import Conversation, Message
 from llm_router.providers.base import ChatMessage, ChatRequest, ReasoningLevel
+from llm_router.services.compat.failures import PolicyRefusal
 from llm_router.services.conversation_tree import Tree
 from llm_router.services.conversations import (
     RUNNING_STATUSES,
@@ -27,12 +32,35 @@ from llm_router.services.conversations import (
     tree_of,
 )
 from llm_router.services.model_choice import ModelChoice, ModelResolver, ResolvedModel
+from llm_router.services.routing import Plan, Router
 from llm_router.services.titles import title_from_prompt
 
 CONTINUE_PROMPT = (
     "Continue your previous answer exactly where it stopped. Do not repeat anything already written "
     "and do not add any preamble."
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRouting:
+    """One user's view for a turn: their models (``resolver``) and the routes planned over them."""
+
+    resolver: ModelResolver
+    router: Router
+
+    def plan(self, name: str | None, request: ChatRequest) -> Plan:
+        """The plan for model (or route alias) ``name`` (``None``: the default model); raises a 400
+        ``PolicyRefusal`` when ``#no_cloud`` leaves no model to ask."""
+        name = name or self.resolver.resolve(None).id
+        try:
+            return self.router.plan(replace(request, model=name))
+        except PolicyRefusal:
+            what = "a route without a local model" if name in self.router.config.routes else "a cloud model"
+            raise PolicyRefusal(
+                "#no_cloud (in this message, earlier on this branch or in the system prompt): only a local "
+                f"model may answer, and {name!r} is {what}; pick a local model (e.g. /model ollama/…) or a "
+                "route with a local model. Nothing was sent or stored."
+            ) from None
 
 
 @dataclass(slots=True)
@@ -43,8 +71,8 @@ class JobSpec:
     device_id: str | None
     conversation_id: str
     message_id: str
-    resolved: ResolvedModel
-    request: ChatRequest
+    plan: Plan  # the models to try, in order, and the request as sent upstream (``#no_cloud`` removed)
+    router: Router  # runs the plan (``Router.start``)
     prefix_text: str = ""  # ``continue``: the text already there, which the job appends to
     prefix_reasoning: str = ""
     first_prompt: str | None = None  # set on a conversation's first exchange, for its title
@@ -109,25 +137,45 @@ def _params(conversation: Conversation, choice: ModelChoice) -> dict[str, Any]:
     return {"temperature": temperature, "reasoning": reasoning}
 
 
-def _request(
-    resolved: ResolvedModel,
+def _plan(
+    routing: ChatRouting,
+    name: str | None,
     conversation: Conversation,
     params: dict[str, Any],
     turns: tuple[ChatMessage, ...],
-) -> ChatRequest:
+) -> Plan:
+    """Plan the turn and note the route (if any) in ``params``: regenerate and continue follow it."""
     reasoning: ReasoningLevel | None = params["reasoning"]
-    return ChatRequest(
-        model=resolved.model_id,
+    request = ChatRequest(
+        model="",
         messages=turns,
         system=conversation.system_prompt or None,
         temperature=params["temperature"],
         reasoning=reasoning,
     )
+    plan = routing.plan(name, request)
+    for key in ("route", "no_cloud", "attempts"):  # what an earlier run of a continued message noted
+        params.pop(key, None)
+    if plan.spec is not None:
+        params["route"] = plan.route
+    if plan.no_cloud:
+        params["no_cloud"] = True
+    return plan
 
 
-def _new_assistant(
-    loaded: _Loaded, parent_id: str, resolved: ResolvedModel, params: dict[str, Any]
-) -> Message:
+def first_choice(plan: Plan) -> ResolvedModel:
+    """The model asked first: what a pending message names until some model has answered."""
+    return plan.local or plan.chain[0]
+
+
+def _model_name(message: Message) -> str | None:
+    """The model (or route alias) a turn asked for: a routed answer names the model that answered."""
+    route = message.params.get("route") if message.params else None
+    return route if isinstance(route, str) else message.model
+
+
+def _new_assistant(loaded: _Loaded, parent_id: str, plan: Plan, params: dict[str, Any]) -> Message:
+    first = first_choice(plan)
     return Message(
         id=new_id(),
         conversation_id=loaded.conversation.id,
@@ -135,8 +183,8 @@ def _new_assistant(
         parent_id=parent_id,
         role="assistant",
         status="pending",
-        model=resolved.id,
-        provider=resolved.provider.name,
+        model=first.id,
+        provider=first.provider.name,
         params=params,
     )
 
@@ -149,7 +197,7 @@ def _touch(conversation: Conversation, added: int, leaf_id: str) -> None:
 
 async def _user_turn(
     db: Database,
-    resolver: ModelResolver,
+    routing: ChatRouting,
     owner_id: str,
     conversation_id: str,
     content: str,
@@ -168,8 +216,9 @@ async def _user_turn(
         if parent_id is not None and parent_id not in loaded.tree:
             raise NotFound("parent message not found in this conversation")
         loaded.ensure_branch_idle(parent_id)
-        resolved = resolver.resolve(choice.model or conversation.model)
         params = _params(conversation, choice)
+        turns = (*history(loaded.path(parent_id)), ChatMessage("user", content))
+        plan = _plan(routing, choice.model or conversation.model, conversation, params, turns)
         user = Message(
             id=new_id(),
             conversation_id=conversation.id,
@@ -179,7 +228,7 @@ async def _user_turn(
             content=content,
             device_id=device_id,
         )
-        assistant = _new_assistant(loaded, user.id, resolved, params)
+        assistant = _new_assistant(loaded, user.id, plan, params)
         assistant.device_id = device_id
         first_prompt = None
         if not loaded.by_id and not conversation.title:
@@ -187,14 +236,13 @@ async def _user_turn(
             first_prompt = content
         _touch(conversation, 2, assistant.id)
         session.add_all([user, assistant])
-        turns = (*history(loaded.path(parent_id)), ChatMessage("user", content))
         spec = JobSpec(
             owner_id=owner_id,
             device_id=device_id,
             conversation_id=conversation.id,
             message_id=assistant.id,
-            resolved=resolved,
-            request=_request(resolved, conversation, params, turns),
+            plan=plan,
+            router=routing.router,
             first_prompt=first_prompt,
             params=params,
         )
@@ -203,7 +251,7 @@ async def _user_turn(
 
 async def send_message(
     db: Database,
-    resolver: ModelResolver,
+    routing: ChatRouting,
     owner_id: str,
     conversation_id: str,
     content: str,
@@ -214,7 +262,7 @@ async def send_message(
     """A user message (under ``parent_id``, default the active leaf) and its pending answer."""
     return await _user_turn(
         db,
-        resolver,
+        routing,
         owner_id,
         conversation_id,
         content,
@@ -226,7 +274,7 @@ async def send_message(
 
 
 async def edit_message(
-    db: Database, resolver: ModelResolver, owner_id: str, message_id: str, content: str, device_id: str | None
+    db: Database, routing: ChatRouting, owner_id: str, message_id: str, content: str, device_id: str | None
 ) -> Turn:
     """A new sibling of a user message with the new text, answered; the original stays as it was."""
     async with db.read() as session:
@@ -235,7 +283,7 @@ async def edit_message(
         raise AppError("only a user message can be edited; regenerate an assistant message instead")
     return await _user_turn(
         db,
-        resolver,
+        routing,
         owner_id,
         original.conversation_id,
         content,
@@ -248,7 +296,7 @@ async def edit_message(
 
 async def regenerate_message(
     db: Database,
-    resolver: ModelResolver,
+    routing: ChatRouting,
     owner_id: str,
     message_id: str,
     choice: ModelChoice,
@@ -263,21 +311,15 @@ async def regenerate_message(
         loaded = await _load(session, owner_id, original.conversation_id)
         loaded.ensure_branch_idle(original.parent_id)
         conversation = loaded.conversation
-        resolved = resolver.resolve(choice.model or original.model or conversation.model)
         params = _params(conversation, choice)
-        assistant = _new_assistant(loaded, original.parent_id, resolved, params)
+        name = choice.model or _model_name(original) or conversation.model
+        plan = _plan(routing, name, conversation, params, history(loaded.path(original.parent_id)))
+        assistant = _new_assistant(loaded, original.parent_id, plan, params)
         assistant.device_id = device_id
         _touch(conversation, 1, assistant.id)
         session.add(assistant)
-        turns = history(loaded.path(original.parent_id))
         spec = JobSpec(
-            owner_id,
-            device_id,
-            conversation.id,
-            assistant.id,
-            resolved,
-            _request(resolved, conversation, params, turns),
-            params=params,
+            owner_id, device_id, conversation.id, assistant.id, plan, routing.router, params=params
         )
         return Turn(None, assistant, spec)
 
@@ -286,7 +328,7 @@ CONTINUABLE = ("interrupted", "error", "cancelled")
 
 
 async def continue_message(
-    db: Database, resolver: ModelResolver, owner_id: str, message_id: str, device_id: str | None
+    db: Database, routing: ChatRouting, owner_id: str, message_id: str, device_id: str | None
 ) -> Turn:
     """Generate on in place: the partial answer goes upstream as the assistant's turn, then the rest
     is appended to the same message."""
@@ -302,24 +344,25 @@ async def continue_message(
             )
         loaded.ensure_branch_idle(message.parent_id)
         conversation = loaded.conversation
-        resolved = resolver.resolve(message.model or conversation.model)
         params = dict(message.params) or _params(conversation, ModelChoice())
+        turns = history(loaded.path(message.id))
+        if message.content:
+            turns = (*turns, ChatMessage("user", CONTINUE_PROMPT))
+        plan = _plan(routing, _model_name(message) or conversation.model, conversation, params, turns)
+        message.params = params
         message.status = "pending"
         message.error = None
         message.error_kind = None
         message.finish_reason = None
         conversation.active_leaf_id = loaded.tree.newest_leaf_below(message.id)
         conversation.updated_at = utcnow()
-        turns = history(loaded.path(message.id))
-        if message.content:
-            turns = (*turns, ChatMessage("user", CONTINUE_PROMPT))
         spec = JobSpec(
             owner_id,
             device_id,
             conversation.id,
             message.id,
-            resolved,
-            _request(resolved, conversation, params, turns),
+            plan,
+            routing.router,
             prefix_text=message.content,
             prefix_reasoning=message.reasoning_content,
             params=params,
