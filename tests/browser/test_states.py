@@ -90,3 +90,23 @@ def test_device_id_is_sent_and_survives_refresh_and_clearing_storage(pages: Page
     assert page.evaluate("localStorage.getItem('llm-router.device-id')") == first  # from storage
     assert seen
     assert set(seen) == {first}
+
+
+def test_a_refused_first_message_keeps_the_text_and_leaves_no_conversation(
+    pages: PageFactory, fake_provider: FakeProvider
+) -> None:
+    # the only provider is a cloud one: #no_cloud cannot be served, and the server says so (400)
+    page = pages.new(PHONE)
+    send(page, "#no_cloud what is in my diary?")
+    expect(page.locator(".chat-notice.error").last).to_contain_text("#no_cloud")
+    expect(page.get_by_label("message", exact=True)).to_have_value("#no_cloud what is in my diary?")
+    screenshot(page, "states-no-cloud-refused-phone")
+    assert [r for r in fake_provider.requests if r.path.endswith("/chat/completions")] == []
+    # the conversation made for this first message is removed again (bounded wait for that request)
+    left = None
+    for _ in range(50):
+        left = page.evaluate("fetch('/api/conversations').then(r => r.json()).then(b => b.items.length)")
+        if left == 0:
+            break
+        page.wait_for_timeout(100)
+    assert left == 0

@@ -117,13 +117,23 @@ export class Controller implements CommandContext, MessageActions, PagingActions
       await this.guard(parsed.run(this));
       return;
     }
-    const conversation = this.store.conversation ?? (await this.guard(this.createConversation()));
+    const created = this.store.conversation ? null : await this.guard(this.createConversation());
+    const conversation = this.store.conversation ?? created;
     if (!conversation) return;
     const { model, temperature, reasoning } = this.store.params;
     // Below the end of the path, also when only a page in its middle is shown (after a search jump).
     const leaf = conversation.has_later ? conversation.active_leaf_id : (conversation.messages.at(-1)?.id ?? null);
-    const sent = await this.guard(this.api.send(conversation.id, text, leaf, { model, temperature, reasoning }));
-    if (!sent) return;
+    try {
+      await this.api.send(conversation.id, text, leaf, { model, temperature, reasoning });
+    } catch (error) {
+      this.report(error);
+      // The server refused the first message (e.g. #no_cloud with no local model): no empty conversation
+      // is left behind. Not when the answer was lost on the way: the message may have been stored.
+      if (created && error instanceof ApiError && error.status >= 400 && error.status < 500) {
+        void this.api.deleteConversation(created.id).catch(() => undefined);
+      }
+      return;
+    }
     this.shell.composer.setText("");
     const fresh = await this.guard(this.api.getConversation(conversation.id));
     if (fresh) this.show(fresh);
