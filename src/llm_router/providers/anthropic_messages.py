@@ -4,9 +4,7 @@ that want the whole answer."""
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator
-from typing import Any, cast
+from typing import Any
 
 import anthropic
 import httpx2
@@ -22,19 +20,12 @@ from llm_router.providers.base import (
     StreamEvent,
     TextDelta,
     ToolCallDelta,
-    UpstreamError,
     Usage,
 )
 from llm_router.providers.capabilities import capabilities_for
 from llm_router.providers.config import ProviderConfig
-from llm_router.providers.sdk_options import (
-    CONNECT_TIMEOUT,
-    DEFAULT_TIMEOUT,
-    NO_KEY,
-    HttpClient,
-    call_options,
-)
-from llm_router.providers.sse import sse_events
+from llm_router.providers.sdk_options import CONNECT_TIMEOUT, DEFAULT_TIMEOUT, NO_KEY, HttpClient
+from llm_router.providers.sdk_stream import SdkStreamModel
 
 log = logging.getLogger(__name__)
 
@@ -56,74 +47,34 @@ _FINISH: dict[str, FinishReason] = {
 }
 
 
-class AnthropicMessagesModel:
+class AnthropicMessagesModel(SdkStreamModel):
     """A ``ChatModel`` for one Anthropic-protocol endpoint."""
+
+    path = "/v1/messages"
+    sdk_errors = SDK_ERRORS
+    log = log
 
     def __init__(
         self, config: ProviderConfig, *, http_client: HttpClient | None = None, max_retries: int = 2
     ) -> None:
-        self.provider = config.name
-        self.config = config
-        self._client = anthropic.AsyncAnthropic(
+        client = anthropic.AsyncAnthropic(
             api_key=config.api_key or NO_KEY,
             base_url=config.base_url,
             max_retries=max_retries,
             timeout=httpx2.Timeout(DEFAULT_TIMEOUT, connect=CONNECT_TIMEOUT),
             http_client=http_client,
         )
+        super().__init__(config, client)
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    def prepare(self, request: ChatRequest) -> tuple[dict[str, Any], _StreamState]:
         body, metadata = build_params(request, capabilities_for(request.model))
-        started = time.monotonic()
-        try:
-            # The SDK makes the call (auth, retries, timeouts, its error types); the stream is read
-            # here, without building a pydantic model per event.
-            response = await self._client.post(
-                "/v1/messages",
-                body=body,
-                options=cast("anthropic.RequestOptions", call_options(request)),
-                cast_to=httpx2.Response,
-                stream=True,
-            )
-        except Exception as exc:
-            raise self._fail(exc, request.model, mid_stream=False) from None
-        state = _StreamState(metadata)
-        try:
-            async for name, data in sse_events(response):
-                if name and name != b"ping":
-                    for out in state.read(_event(name, data, response)):
-                        yield out
-        except Exception as exc:
-            raise self._fail(exc, request.model, mid_stream=True) from None
-        finally:
-            await response.aclose()
-        if state.finish_reason is None or not state.stopped:
-            raise self._fail(errors.cut_short(self.provider, request.model), request.model, mid_stream=True)
-        usage = state.usage()
-        yield usage
-        yield Finish(state.finish_reason, dict(metadata))
-        log.info(
-            "upstream %s/%s: %s in %d ms, %d in / %d out tokens",
-            self.provider,
-            request.model,
-            state.finish_reason,
-            (time.monotonic() - started) * 1000,
-            usage.input_tokens,
-            usage.output_tokens,
-        )
+        return body, _StreamState(metadata)
 
     async def list_models(self) -> list[str]:
         try:
             return [model.id async for model in self._client.models.list(limit=1000)]
         except Exception as exc:
             raise self._fail(exc, "-", mid_stream=False) from None
-
-    async def aclose(self) -> None:
-        await self._client.close()
-
-    def _fail(self, exc: Exception, model: str, *, mid_stream: bool) -> UpstreamError:
-        error = errors.map_error(exc, self.config, model, mid_stream=mid_stream, sdk=SDK_ERRORS)
-        return errors.log_failure(log, exc, error, SDK_ERRORS, mid_stream=mid_stream)
 
 
 def _event(name: bytes, data: bytes, response: httpx2.Response) -> dict[str, Any]:
@@ -151,7 +102,17 @@ class _StreamState:
         self.thinking_tokens = 0
         self.tool_index: dict[int, int] = {}  # content block index -> tool call index
 
-    def read(self, event: dict[str, Any]) -> list[StreamEvent]:
+    def read(self, name: bytes, data: bytes, response: httpx2.Response) -> list[StreamEvent]:
+        if not name or name == b"ping":
+            return []
+        return self._on_event(_event(name, data, response))
+
+    def end(self) -> list[StreamEvent] | None:
+        if self.finish_reason is None or not self.stopped:
+            return None
+        return [self.usage(), Finish(self.finish_reason, dict(self.metadata))]
+
+    def _on_event(self, event: dict[str, Any]) -> list[StreamEvent]:
         match event.get("type"):
             case "message_start":
                 self._count(event["message"].get("usage"))

@@ -5,9 +5,7 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator
-from typing import Any, cast
+from typing import Any
 
 import httpx2
 import openai
@@ -22,20 +20,13 @@ from llm_router.providers.base import (
     StreamEvent,
     TextDelta,
     ToolCallDelta,
-    UpstreamError,
     Usage,
 )
 from llm_router.providers.capabilities import capabilities_for
 from llm_router.providers.config import ProviderConfig
 from llm_router.providers.openai_request import build_params
-from llm_router.providers.sdk_options import (
-    CONNECT_TIMEOUT,
-    DEFAULT_TIMEOUT,
-    NO_KEY,
-    HttpClient,
-    call_options,
-)
-from llm_router.providers.sse import sse_events
+from llm_router.providers.sdk_options import CONNECT_TIMEOUT, DEFAULT_TIMEOUT, NO_KEY, HttpClient
+from llm_router.providers.sdk_stream import SdkStreamModel
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +45,17 @@ _FINISH: dict[str, FinishReason] = {
 }
 
 
-class OpenAIChatModel:
+class OpenAIChatModel(SdkStreamModel):
     """A ``ChatModel`` for one OpenAI-protocol endpoint."""
+
+    path = "/chat/completions"
+    sdk_errors = SDK_ERRORS
+    log = log
 
     def __init__(
         self, config: ProviderConfig, *, http_client: HttpClient | None = None, max_retries: int = 2
     ) -> None:
-        self.provider = config.name
-        self.config = config
-        self._client = openai.AsyncOpenAI(
+        client = openai.AsyncOpenAI(
             api_key=config.api_key or NO_KEY,
             base_url=config.base_url,
             max_retries=max_retries,
@@ -72,51 +65,13 @@ class OpenAIChatModel:
         if config.key_source != "env" or config.name != "openai":
             # the SDK adds OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment to every request;
             # they are OpenAI's business, not another vendor's
-            self._client.organization = None
-            self._client.project = None
+            client.organization = None
+            client.project = None
+        super().__init__(config, client)
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    def prepare(self, request: ChatRequest) -> tuple[dict[str, Any], _StreamState]:
         body, metadata = build_params(request, capabilities_for(request.model))
-        started = time.monotonic()
-        try:
-            # The SDK makes the call (auth, retries, timeouts, its error types); the stream is read
-            # here, without building a pydantic model per chunk.
-            response = await self._client.post(
-                "/chat/completions",
-                body=body,
-                options=cast("openai.RequestOptions", call_options(request)),
-                cast_to=httpx2.Response,
-                stream=True,
-            )
-        except Exception as exc:
-            raise self._fail(exc, request.model, mid_stream=False) from None
-        state = _StreamState(metadata)
-        try:
-            async for _event, data in sse_events(response):
-                if state.done:
-                    continue  # read to the end, so the connection goes back to the pool
-                if data.startswith(b"[DONE]"):
-                    state.done = True
-                    continue
-                for event in state.read(_chunk(data, response)):
-                    yield event
-        except Exception as exc:
-            raise self._fail(exc, request.model, mid_stream=True) from None
-        finally:
-            await response.aclose()
-        if state.finish_reason is None:
-            raise self._fail(errors.cut_short(self.provider, request.model), request.model, mid_stream=True)
-        for event in state.end():
-            yield event
-        log.info(
-            "upstream %s/%s: %s in %d ms, %d in / %d out tokens",
-            self.provider,
-            request.model,
-            state.finish_reason,
-            (time.monotonic() - started) * 1000,
-            state.usage.input_tokens if state.usage else 0,
-            state.usage.output_tokens if state.usage else 0,
-        )
+        return body, _StreamState(metadata)
 
     async def list_models(self) -> list[str]:
         """The ids the server's ``/models`` lists."""
@@ -124,13 +79,6 @@ class OpenAIChatModel:
             return [model.id async for model in self._client.models.list()]
         except Exception as exc:
             raise self._fail(exc, "-", mid_stream=False) from None
-
-    async def aclose(self) -> None:
-        await self._client.close()
-
-    def _fail(self, exc: Exception, model: str, *, mid_stream: bool) -> UpstreamError:
-        error = errors.map_error(exc, self.config, model, mid_stream=mid_stream, sdk=SDK_ERRORS)
-        return errors.log_failure(log, exc, error, SDK_ERRORS, mid_stream=mid_stream)
 
 
 def _chunk(data: bytes, response: httpx2.Response) -> dict[str, Any]:
@@ -156,7 +104,15 @@ class _StreamState:
         self.logprobs: list[float] | None = None
         self.done = False  # ``[DONE]`` seen
 
-    def read(self, chunk: dict[str, Any]) -> list[StreamEvent]:
+    def read(self, name: bytes, data: bytes, response: httpx2.Response) -> list[StreamEvent]:
+        if self.done:
+            return []  # read to the end, so the connection goes back to the pool
+        if data.startswith(b"[DONE]"):
+            self.done = True
+            return []
+        return self._on_chunk(_chunk(data, response))
+
+    def _on_chunk(self, chunk: dict[str, Any]) -> list[StreamEvent]:
         if usage := chunk.get("usage"):
             self.usage = _usage(usage)
         events: list[StreamEvent] = []
@@ -190,8 +146,9 @@ class _StreamState:
                 self.finish_reason = _FINISH.get(reason, "stop")
         return events
 
-    def end(self) -> list[StreamEvent]:
-        assert self.finish_reason is not None
+    def end(self) -> list[StreamEvent] | None:
+        if self.finish_reason is None:
+            return None
         events: list[StreamEvent] = [] if self.usage is None else [self.usage]
         events.append(Finish(self.finish_reason, dict(self.metadata), self.logprobs))
         return events
