@@ -35,13 +35,13 @@ import httpx
 from _harness import ROOT, percentile
 
 from llm_router.api.app import create_app
-from llm_router.api.chat_schemas import ConversationPublic
+from llm_router.api.schemas import ConversationPublic
 from llm_router.core.settings import Settings
 from llm_router.db.engine import Database
 from llm_router.db.migrate import upgrade_database
 from llm_router.db.models import OWNER_USER_ID
-from llm_router.services.conversations import get_conversation
-from llm_router.services.search import search
+from llm_router.services.chat.conversations import get_conversation
+from llm_router.services.search.search import search
 
 RESULTS = ROOT / "benchmarks" / "results"
 SEARCH_P95_TARGET_MS = 50.0

@@ -13,8 +13,8 @@ from sqlalchemy import event, select
 from llm_router.db import models
 from llm_router.db.engine import Database
 from llm_router.db.models import OWNER_USER_ID
-from llm_router.services.request_log import UsageWriter
-from llm_router.services.usage import UsageEvent, record_usage
+from llm_router.services.usage.log import UsageWriter
+from llm_router.services.usage.records import UsageEvent, record_usage
 from llm_router.testing import FakeProvider
 from llm_router.testing.script import Behaviour, FakeUsage
 from tests.support.chat import MODEL, chat_server, client, new_conversation, wait_final
@@ -134,7 +134,7 @@ async def test_an_event_that_cannot_be_made_loses_no_other(
         writer.submit(lambda: UsageEvent(owner_id=OWNER_USER_ID, tokens_in=1))
         writer.submit(broken)
         writer.submit(lambda: UsageEvent(owner_id=OWNER_USER_ID, tokens_in=2))
-        with caplog.at_level(logging.ERROR, logger="llm_router.services.request_log"):
+        with caplog.at_level(logging.ERROR, logger="llm_router.services.usage.log"):
             await writer.drain()
         assert [r.tokens_in for r in await _rows(db)] == [1, 2]
         assert "could not make a usage event" in caplog.text

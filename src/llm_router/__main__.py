@@ -1,3 +1,3 @@
-from llm_router.cli import main
+from llm_router.cli.main import main
 
 raise SystemExit(main())

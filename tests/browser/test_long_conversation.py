@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from llm_router.services.conversations import DEFAULT_PAGE_SIZE
+from llm_router.services.chat.conversations import DEFAULT_PAGE_SIZE
 from llm_router.testing import FakeProvider
 from llm_router.testing.script import Behaviour
 from tests.browser.conftest import DESKTOP, PHONE, PageFactory, screenshot

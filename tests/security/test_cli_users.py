@@ -8,12 +8,12 @@ from collections.abc import Callable
 
 import pytest
 
-from llm_router.cli import main as cli_main
+from llm_router.cli.main import main as cli_main
 from llm_router.core.settings import Settings
 from llm_router.db.engine import Database
-from llm_router.services import auth
-from llm_router.services.limits import FailureThrottle
-from llm_router.services.secret_key import decode_key
+from llm_router.services.accounts import auth
+from llm_router.services.accounts.limits import FailureThrottle
+from llm_router.services.keys.master_key import decode_key
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from llm_router.services.sessions import SESSION_COOKIE
+from llm_router.services.accounts.sessions import SESSION_COOKIE
 from tests.support.server import LiveServer
 
 CROSS_SITE = [

@@ -16,8 +16,8 @@ import redis
 from llm_router.api.app import create_app
 from llm_router.core.errors import TooManyRequests
 from llm_router.core.settings import Settings
-from llm_router.services import limits
-from llm_router.services.limits import RedisFailureThrottle, RedisLimits, RedisRateLimiter
+from llm_router.services.accounts import limits
+from llm_router.services.accounts.limits import RedisFailureThrottle, RedisLimits, RedisRateLimiter
 from tests.security.conftest import ADMIN_PASSWORD, USER_PASSWORD, browser, create_user, start_server
 from tests.support.server import LiveServer
 
@@ -119,7 +119,7 @@ def test_unreachable_redis_counts_per_process_and_warns(
     servers: tuple[LiveServer, LiveServer], caplog: pytest.LogCaptureFixture
 ) -> None:
     first, _second = servers
-    with caplog.at_level(logging.WARNING, logger="llm_router.services.limits"):
+    with caplog.at_level(logging.WARNING, logger="llm_router.services.accounts.limits"):
         with signed_in_user(first) as erin:
             answers = alternate(erin, [first.url], PER_MINUTE + 1)
         with httpx.Client(timeout=30) as client:
@@ -132,7 +132,7 @@ def test_unreachable_redis_counts_per_process_and_warns(
     # requests are served, and the limits still hold within the process
     assert [a.status_code for a in answers] == [200] * PER_MINUTE + [429]
     assert codes == [401] * 10 + [429]
-    warnings = [r.getMessage() for r in caplog.records if r.name == "llm_router.services.limits"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "llm_router.services.accounts.limits"]
     assert any("Redis is unreachable" in w for w in warnings), warnings
 
 

@@ -20,8 +20,8 @@ import pytest
 
 from llm_router.api.app import create_app
 from llm_router.core.settings import Settings
-from llm_router.services import ssrf
-from llm_router.services.sessions import SESSION_COOKIE
+from llm_router.services.accounts.sessions import SESSION_COOKIE
+from llm_router.services.keys import ssrf
 from llm_router.testing import FakeProvider
 from tests.security.conftest import ADMIN_PASSWORD, browser, start_server
 from tests.support.chat import use_fake_provider

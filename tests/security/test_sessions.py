@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from llm_router.services.sessions import SESSION_COOKIE
+from llm_router.services.accounts.sessions import SESSION_COOKIE
 from tests.security.conftest import (
     ADMIN_PASSWORD,
     USER_PASSWORD,

@@ -13,8 +13,8 @@ import httpx2
 import pytest
 
 from llm_router.core.errors import AppError
-from llm_router.services.ssrf import AddressPolicy, BlockedAddress, check_base_url, normalize_ip
-from llm_router.services.ssrf_transport import guarded_client
+from llm_router.services.keys.ssrf import AddressPolicy, BlockedAddress, check_base_url, normalize_ip
+from llm_router.services.keys.ssrf_client import guarded_client
 
 NOTHING_ALLOWED = AddressPolicy()
 REFUSED_URLS = [

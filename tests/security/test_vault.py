@@ -11,12 +11,12 @@ import httpx
 import pytest
 
 from llm_router.api.app import create_app
-from llm_router.cli import main as cli_main
+from llm_router.cli.main import main as cli_main
 from llm_router.core.errors import StartupError
 from llm_router.core.settings import Settings
 from llm_router.db.engine import Database
-from llm_router.services.secret_key import generate_key_text
-from llm_router.services.vault import open_cipher
+from llm_router.services.keys.master_key import generate_key_text
+from llm_router.services.keys.vault import open_cipher
 from llm_router.testing import FakeProvider
 from tests.support.chat import FAKE_KEY
 from tests.support.server import LiveServer
@@ -134,8 +134,8 @@ def run(coro):  # type: ignore[no-untyped-def]
 
 async def _store_a_secret(settings: Settings) -> None:
     from llm_router.db.models import User
-    from llm_router.services.ssrf import AddressPolicy
-    from llm_router.services.vault import KeyInput, Vault
+    from llm_router.services.keys.ssrf import AddressPolicy
+    from llm_router.services.keys.vault import KeyInput, Vault
 
     db = Database(settings.effective_database_url)
     try:

@@ -16,7 +16,6 @@ from llm_router.api.middleware import RequestLogMiddleware
 from llm_router.api.providers_setup import check_providers, start_providers, stop_providers
 from llm_router.api.routes import (
     admin_users,
-    anthropic_compat,
     auth,
     conversations,
     health,
@@ -24,18 +23,19 @@ from llm_router.api.routes import (
     logs,
     messages,
     models,
-    openai_compat,
     tokens,
     usage,
     web,
 )
 from llm_router.api.routes import search as search_routes
 from llm_router.api.security_setup import install_security, start_security, stop_security
-from llm_router.api.v1_errors import V1ErrorShapeMiddleware
+from llm_router.api.v1 import anthropic as v1_anthropic
+from llm_router.api.v1 import openai as v1_openai
+from llm_router.api.v1.error_shape import V1ErrorShapeMiddleware
 from llm_router.api.v1_setup import start_v1, stop_v1
 from llm_router.core.settings import Settings
 from llm_router.db.engine import Database, migrate_if_needed
-from llm_router.services.routing_config import load_routes
+from llm_router.services.routing.config import load_routes
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +94,8 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(messages.router)
     app.include_router(usage.router)
     app.include_router(models.router)
-    app.include_router(openai_compat.router)
-    app.include_router(anthropic_compat.router)
+    app.include_router(v1_openai.router)
+    app.include_router(v1_anthropic.router)
     app.include_router(tokens.router)
     app.include_router(logs.router)
 

@@ -13,11 +13,11 @@ from llm_router.core.errors import AppError, Forbidden, Unauthorized
 from llm_router.core.settings import Settings
 from llm_router.db.engine import Database
 from llm_router.db.models import OWNER_USER_ID, User
+from llm_router.providers.catalog import ModelCatalog
 from llm_router.providers.registry import ProviderRegistry
-from llm_router.services.catalog import ModelCatalog
-from llm_router.services.limits import rate_limiter_from
-from llm_router.services.tokens import ApiPrincipal, TokenVerifier, invalid_token
-from llm_router.services.user_providers import UserProviders
+from llm_router.services.accounts.limits import rate_limiter_from
+from llm_router.services.accounts.tokens import ApiPrincipal, TokenVerifier, invalid_token
+from llm_router.services.keys.user_providers import UserProviders
 
 caller_providers: ContextVar[ProviderRegistry | None] = ContextVar("caller_providers", default=None)
 """The ``/v1`` caller's view of the providers (set by ``get_api_user``, read by the ``/v1`` router)."""

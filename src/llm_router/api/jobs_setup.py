@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from llm_router.api.compat import router_from
+from llm_router.api.v1.call import router_from
 from llm_router.core.settings import Settings
 from llm_router.db.engine import Database
 from llm_router.providers.registry import ProviderRegistry
-from llm_router.services.generation import GenerationManager
-from llm_router.services.job_events import RedisRelay
-from llm_router.services.model_choice import ModelResolver, RegistryResolver
-from llm_router.services.user_providers import UserProviders
+from llm_router.services.chat.choice import ModelResolver, RegistryResolver
+from llm_router.services.chat.live import RedisRelay
+from llm_router.services.chat.manager import GenerationManager
+from llm_router.services.keys.user_providers import UserProviders
 
 
 async def start_jobs(app: FastAPI, settings: Settings, db: Database) -> None:

@@ -8,11 +8,11 @@ import asyncio
 from fastapi import FastAPI
 
 from llm_router.core.settings import Settings
+from llm_router.providers.catalog import ModelCatalog
 from llm_router.providers.config import load_provider_configs
+from llm_router.providers.pricing import load_prices
 from llm_router.providers.registry import HttpClientFactory, ProviderRegistry
-from llm_router.services.catalog import ModelCatalog
-from llm_router.services.pricing import load_prices
-from llm_router.services.user_providers import UserProviders
+from llm_router.services.keys.user_providers import UserProviders
 
 
 def check_providers(settings: Settings) -> None:

@@ -12,8 +12,8 @@ from llm_router.core.errors import AppError
 from llm_router.core.settings import Settings
 from llm_router.db.engine import Database
 from llm_router.db.models import OWNER_USER_ID, User
-from llm_router.services.auth import get_user, user_for_proxy_header
-from llm_router.services.sessions import SESSION_COOKIE, SESSION_LIFETIME, user_for_session
+from llm_router.services.accounts.auth import get_user, user_for_proxy_header
+from llm_router.services.accounts.sessions import SESSION_COOKIE, SESSION_LIFETIME, user_for_session
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 

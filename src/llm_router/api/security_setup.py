@@ -13,12 +13,17 @@ from llm_router.core.settings import Settings
 from llm_router.db.engine import Database
 from llm_router.providers.config import load_provider_configs
 from llm_router.providers.registry import ProviderRegistry
-from llm_router.services.auth import LoginGuard
-from llm_router.services.limits import RateLimiter, RedisFailureThrottle, RedisLimits, RedisRateLimiter
-from llm_router.services.ssrf import AddressPolicy
-from llm_router.services.ssrf_transport import provider_client_factory
-from llm_router.services.user_providers import UserProviders
-from llm_router.services.vault import Vault, open_cipher, publish
+from llm_router.services.accounts.auth import LoginGuard
+from llm_router.services.accounts.limits import (
+    RateLimiter,
+    RedisFailureThrottle,
+    RedisLimits,
+    RedisRateLimiter,
+)
+from llm_router.services.keys.ssrf import AddressPolicy
+from llm_router.services.keys.ssrf_client import provider_client_factory
+from llm_router.services.keys.user_providers import UserProviders
+from llm_router.services.keys.vault import Vault, open_cipher, publish
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from llm_router.db.engine import Database
-from llm_router.services.request_log import UsageWriter
-from llm_router.services.routing_config import RoutesFile
-from llm_router.services.tokens import TokenVerifier
+from llm_router.services.accounts.tokens import TokenVerifier
+from llm_router.services.routing.config import RoutesFile
+from llm_router.services.usage.log import UsageWriter
 
 
 async def start_v1(app: FastAPI, db: Database, routes: RoutesFile) -> None:

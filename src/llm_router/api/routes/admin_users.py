@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from llm_router.api.deps import AdminUser, DatabaseDep
 from llm_router.db.models import User
-from llm_router.services import users
-from llm_router.services.auth import USERNAME_PATTERN
+from llm_router.services.accounts import users
+from llm_router.services.accounts.auth import USERNAME_PATTERN
 
 router = APIRouter(prefix="/api/admin/users", tags=["admin"])
 

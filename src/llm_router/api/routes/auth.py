@@ -11,8 +11,8 @@ from llm_router.api.deps import CurrentUser, DatabaseDep, SettingsDep
 from llm_router.api.security import clear_session_cookie, client_ip, resolve_user, set_session_cookie
 from llm_router.core.errors import AppError
 from llm_router.db.models import User
-from llm_router.services import auth
-from llm_router.services.sessions import SESSION_COOKIE, create_session, revoke_session
+from llm_router.services.accounts import auth
+from llm_router.services.accounts.sessions import SESSION_COOKIE, create_session, revoke_session
 
 router = APIRouter(prefix="/api", tags=["auth"])
 

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from llm_router.api.chat_schemas import (
+from llm_router.api.deps import CurrentUser, DatabaseDep, DeviceId
+from llm_router.api.schemas import (
     ConversationCreate,
     ConversationPage,
     ConversationPublic,
@@ -18,11 +19,10 @@ from llm_router.api.chat_schemas import (
     SystemPromptUpdate,
     TurnPublic,
 )
-from llm_router.api.deps import CurrentUser, DatabaseDep, DeviceId
 from llm_router.core.errors import AppError
-from llm_router.services import conversations
-from llm_router.services.generation import GenerationManager
-from llm_router.services.model_choice import ModelChoice
+from llm_router.services.chat import conversations
+from llm_router.services.chat.choice import ModelChoice
+from llm_router.services.chat.manager import GenerationManager
 
 Responses = dict[int | str, dict[str, Any]]
 

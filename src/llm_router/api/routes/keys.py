@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from llm_router.api.deps import CurrentUser, get_user_providers
 from llm_router.db.models import ProviderKey, User
 from llm_router.providers.config import ProviderConfig
-from llm_router.services import vault as vault_service
-from llm_router.services.key_check import check_key
-from llm_router.services.ssrf import AddressPolicy
-from llm_router.services.vault import KeyInput, Vault
+from llm_router.services.keys import vault as vault_service
+from llm_router.services.keys.key_check import check_key
+from llm_router.services.keys.ssrf import AddressPolicy
+from llm_router.services.keys.vault import KeyInput, Vault
 
 router = APIRouter(prefix="/api/keys", tags=["keys"])
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from llm_router.api.deps import DatabaseDep, SettingsDep, get_current_user, presented_token, token_verifier
-from llm_router.services.request_log import LogFilter, list_requests
+from llm_router.services.usage.log import LogFilter, list_requests
 
 router = APIRouter(prefix="/api", tags=["logs"])
 

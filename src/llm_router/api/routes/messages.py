@@ -9,7 +9,9 @@ import orjson
 from fastapi import APIRouter, Header, status
 from fastapi.responses import StreamingResponse
 
-from llm_router.api.chat_schemas import (
+from llm_router.api.deps import CurrentUser, DatabaseDep, DeviceId
+from llm_router.api.routes.conversations import JobsDep
+from llm_router.api.schemas import (
     AnswerPublic,
     ConversationPublic,
     MessageEdit,
@@ -17,11 +19,9 @@ from llm_router.api.chat_schemas import (
     RegenerateRequest,
     TurnPublic,
 )
-from llm_router.api.deps import CurrentUser, DatabaseDep, DeviceId
-from llm_router.api.routes.conversations import JobsDep
-from llm_router.services import conversations
-from llm_router.services.message_stream import MessageWatch, StreamItem
-from llm_router.services.model_choice import ModelChoice
+from llm_router.services.chat import conversations
+from llm_router.services.chat.choice import ModelChoice
+from llm_router.services.chat.watch import MessageWatch, StreamItem
 
 Responses = dict[int | str, dict[str, Any]]
 

@@ -7,11 +7,11 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from llm_router.api.compat import router_from
 from llm_router.api.deps import CatalogDep, CurrentUser, UserProvidersDep
+from llm_router.api.v1.call import router_from
 from llm_router.providers.base import ReasoningLevel
-from llm_router.services.routing_config import RouteSpec
-from llm_router.services.user_providers import merged_snapshot
+from llm_router.services.keys.user_providers import merged_snapshot
+from llm_router.services.routing.config import RouteSpec
 
 router = APIRouter(prefix="/api/models", tags=["models"])
 

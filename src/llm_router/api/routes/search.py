@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from llm_router.api.deps import CurrentUser, DatabaseDep
-from llm_router.services import search as search_service
+from llm_router.services.search import search as search_service
 
 router = APIRouter(prefix="/api", tags=["search"])
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from llm_router.api.deps import CurrentUser, DatabaseDep
-from llm_router.services import tokens as token_service
+from llm_router.services.accounts import tokens as token_service
 
 router = APIRouter(prefix="/api/tokens", tags=["tokens"])
 

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from llm_router.api.deps import CurrentUser, DatabaseDep, DeviceId
-from llm_router.services import conversations, usage
-from llm_router.services.usage import UsageScope
+from llm_router.services.chat import conversations
+from llm_router.services.usage import records as usage
+from llm_router.services.usage.records import UsageScope
 
 router = APIRouter(prefix="/api/usage", tags=["usage"])
 

@@ -1,0 +1,24 @@
+"""Anthropic-compatible endpoint: ``POST /v1/messages`` (Claude Code works with ``ANTHROPIC_BASE_URL``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from llm_router.api.deps import ApiUser
+from llm_router.api.v1 import anthropic_translate as anthropic_wire
+from llm_router.api.v1.anthropic_stream import AnthropicStreamEncoder
+from llm_router.api.v1.call import RoutedCall, read_body
+
+router = APIRouter(prefix="/v1", tags=["anthropic-compatible"])
+
+
+@router.post("/messages", summary="Anthropic messages (stream and non-stream)")
+async def create_message(request: Request, principal: ApiUser) -> Response:
+    body = await read_body(request, anthropic_wire.MessagesBody)
+    return await RoutedCall(request, principal, "anthropic").respond(
+        anthropic_wire.to_chat_request(body),
+        stream=body.stream,
+        render=anthropic_wire.message_json,
+        encoder=AnthropicStreamEncoder,
+    )

@@ -1,0 +1,46 @@
+"""OpenAI-compatible endpoints: ``POST /v1/chat/completions`` and ``GET /v1/models``."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from llm_router.api.deps import ApiUser
+from llm_router.api.v1 import openai_translate as openai_wire
+from llm_router.api.v1.call import RoutedCall, json_response, model_listing, read_body
+
+router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+
+
+@router.post("/chat/completions", summary="OpenAI chat completions (stream and non-stream)")
+async def chat_completions(request: Request, principal: ApiUser) -> Response:
+    body = await read_body(request, openai_wire.ChatCompletionBody)
+    include_usage = bool(body.stream_options and body.stream_options.include_usage)
+    return await RoutedCall(request, principal, "openai").respond(
+        openai_wire.to_chat_request(body),
+        stream=body.stream,
+        render=openai_wire.completion_json,
+        encoder=lambda model: openai_wire.OpenAIStreamEncoder(model, include_usage=include_usage),
+    )
+
+
+@router.get(
+    "/models", summary="Models and route aliases (Anthropic's shape when `anthropic-version` is sent)"
+)
+async def list_models(request: Request, _principal: ApiUser) -> Response:
+    entries = model_listing(request.app)
+    if "anthropic-version" in request.headers:
+        data = [
+            {"type": "model", "id": e.id, "display_name": e.id, "created_at": "1970-01-01T00:00:00Z"}
+            for e in entries
+        ]
+        first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
+        return json_response({"data": data, "has_more": False, "first_id": first, "last_id": last})
+    created = int(time.time())
+    listed: list[dict[str, Any]] = [
+        {"id": e.id, "object": "model", "created": created, "owned_by": e.owner} for e in entries
+    ]
+    return json_response({"object": "list", "data": listed})

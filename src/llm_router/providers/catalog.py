@@ -1,0 +1,200 @@
+"""The model catalog: each provider's live ``/models`` list merged with the bundled fallback list,
+with capabilities and genai-prices prices. Refreshed in the background; never blocks start-up.
+
+A provider whose list cannot be fetched keeps its last good list and reports ``status: "error"`` with a
+reason that is safe to show. Entries say where they came from (``source``: live or fallback).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from llm_router.providers.base import UpstreamError
+from llm_router.providers.capabilities import Capabilities, capabilities_for, fallback_models
+from llm_router.providers.config import ProviderConfig
+from llm_router.providers.pricing import Price, context_window_of, price_of
+from llm_router.providers.registry import ProviderRegistry, catalog_id, no_provider_hint
+
+log = logging.getLogger(__name__)
+
+REFRESH_SECONDS = 600.0
+LIST_TIMEOUT = 20.0
+# /models of OpenAI lists embeddings, speech and other models that cannot chat
+NOT_CHAT = re.compile(
+    r"embed|whisper|tts|moderation|davinci|babbage|transcribe|realtime|-audio|rerank|search-api|sora", re.I
+)
+
+Status = Literal["ok", "error", "unknown"]
+Source = Literal["live", "fallback"]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogModel:
+    id: str  # what every ``model`` field accepts
+    provider: str
+    model: str  # the provider's own id
+    source: Source
+    is_local: bool
+    capabilities: Capabilities
+    price: Price | None  # None: unknown (never shown as $0)
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "provider": self.provider,
+            "model": self.model,
+            "source": self.source,
+            "is_local": self.is_local,
+            "capabilities": self.capabilities.public(),
+            "price": self.price.public() if self.price else None,
+        }
+
+
+@dataclass(slots=True)
+class ProviderState:
+    status: Status = "unknown"
+    error: str | None = None
+    live: tuple[str, ...] | None = None  # the last good list; kept when a refresh fails
+
+
+class ModelCatalog:
+    def __init__(
+        self,
+        registry: ProviderRegistry,
+        *,
+        refresh_seconds: float = REFRESH_SECONDS,
+        list_timeout: float = LIST_TIMEOUT,
+    ) -> None:
+        self.registry = registry
+        self.refresh_seconds = refresh_seconds
+        self.list_timeout = list_timeout
+        self._states: dict[str, ProviderState] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._pending: set[asyncio.Task[None]] = set()
+        self._lock = asyncio.Lock()
+
+    # ------------------------------------------------------------ refreshing
+
+    def start(self) -> None:
+        """Refresh now and every ``refresh_seconds``, in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._refresh_forever(), name="model-catalog-refresh")
+            self.registry.add_listener(self.refresh_soon)
+
+    def refresh_soon(self) -> None:
+        """Refresh in the background (providers were added or changed); no-op outside an event loop."""
+        try:
+            task = asyncio.get_running_loop().create_task(self.refresh(), name="model-catalog-update")
+        except RuntimeError:
+            return
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def stop(self) -> None:
+        tasks = [t for t in (self._task, *self._pending) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._task = None
+        self._pending.clear()
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            try:
+                await self.refresh()
+            except Exception:  # a bug here must not end the refreshing for good
+                log.exception("model catalog refresh failed")
+            await asyncio.sleep(self.refresh_seconds)
+
+    async def refresh(self) -> None:
+        """Ask every configured provider for its models (all at once); call after providers change."""
+        async with self._lock:
+            configs = self.registry.configs()
+            names = {c.name for c in configs}
+            self._states = {n: s for n, s in self._states.items() if n in names}
+            await asyncio.gather(*(self._refresh_one(c) for c in configs))
+
+    async def _refresh_one(self, config: ProviderConfig) -> None:
+        state = self._states.setdefault(config.name, ProviderState())
+        if config.models is not None:  # the owner listed them: the server is not asked
+            state.status, state.error, state.live = "ok", None, config.models
+        else:
+            try:
+                adapter = self.registry.adapter(config.name)
+                ids = await asyncio.wait_for(adapter.list_models(), self.list_timeout)
+            except UpstreamError as exc:
+                state.status, state.error = "error", exc.message
+            except TimeoutError:
+                state.status, state.error = "error", f"{config.name} did not list its models in time"
+            else:
+                state.status, state.error = "ok", None
+                state.live = tuple(i for i in ids if not NOT_CHAT.search(i))
+            if state.status == "error":
+                log.warning("model list of %s unavailable: %s", config.name, state.error)
+        self.registry.set_known_models(config.name, [model for model, _source in self._listed(config)])
+
+    # ------------------------------------------------------------ reading
+
+    def models(self) -> list[CatalogModel]:
+        return [entry for config in self.registry.configs() for entry in self._entries(config)]
+
+    def providers(self) -> list[dict[str, Any]]:
+        out = []
+        for config in self.registry.configs():
+            state = self._states.get(config.name, ProviderState())
+            item: dict[str, Any] = {
+                "name": config.name,
+                "protocol": config.protocol,
+                "status": state.status,
+                "is_local": config.is_local,
+            }
+            if state.error:
+                item["error"] = state.error
+            out.append(item)
+        return out
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything ``GET /api/models`` answers."""
+        default = self.registry.default_model()
+        configured = bool(self.registry.configs())
+        return {
+            "default_model": default.id if default else None,
+            "default_reasoning": default.reasoning if default else None,
+            "providers": self.providers(),
+            "models": [m.public() for m in self.models()],
+            "hint": None if configured else "No provider is configured: " + no_provider_hint() + ".",
+        }
+
+    def _entries(self, config: ProviderConfig) -> list[CatalogModel]:
+        return [self._entry(config, model, source) for model, source in self._listed(config)]
+
+    def _listed(self, config: ProviderConfig) -> list[tuple[str, Source]]:
+        """Well-known models first (bundled order), then the rest of the live list. Ids only: prices
+        are looked up when someone reads the catalog, not at every refresh."""
+        state = self._states.get(config.name, ProviderState())
+        live_set = set(state.live or ())
+        known = [m.id for m in fallback_models() if m.provider == config.name]
+        ordered: list[tuple[str, Source]] = [(m, "live" if m in live_set else "fallback") for m in known]
+        ordered += [(m, "live") for m in sorted(live_set - set(known))]
+        return ordered
+
+    def _entry(self, config: ProviderConfig, model: str, source: Source) -> CatalogModel:
+        caps = capabilities_for(model)
+        if caps.context_window is None:
+            caps = replace(caps, context_window=context_window_of(config.name, model))
+        return CatalogModel(
+            id=catalog_id(config.name, model),
+            provider=config.name,
+            model=model,
+            source=source,
+            is_local=config.is_local,
+            capabilities=caps,
+            price=price_of(config.name, model, is_local=config.is_local),
+        )
