@@ -313,7 +313,7 @@ async def _measure_open(workdir: Path, db_path: Path, big_id: str) -> dict[str, 
         full: list[float] = []
         for _ in range(FULL_PATH_REPEATS):
             t0 = time.perf_counter()
-            view = await get_conversation(app.state.db, OWNER_USER_ID, big_id)
+            view = await get_conversation(app.state.services.db, OWNER_USER_ID, big_id)
             ConversationPublic.of_view(view).model_dump_json()
             full.append((time.perf_counter() - t0) * 1000)
         assert len(view.path) == len(real)

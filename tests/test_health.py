@@ -14,8 +14,10 @@ def test_health_reports_version_and_database(live_server: LiveServer) -> None:
 
 
 def test_health_is_503_when_database_is_gone(live_server: LiveServer, backend: str) -> None:
-    db = live_server.app.state.db
+    services = live_server.app.state.services
     # Point the read engine at a database that does not exist any more.
+    from dataclasses import replace
+
     from llm_router.db.engine import Database
 
     broken = Database(
@@ -23,11 +25,11 @@ def test_health_is_503_when_database_is_gone(live_server: LiveServer, backend: s
         if backend == "sqlite"
         else "postgresql+asyncpg://postgres@127.0.0.1:1/none"
     )
-    live_server.app.state.db = broken
+    live_server.app.state.services = replace(services, db=broken)
     try:
         response = httpx.get(f"{live_server.url}/health")
     finally:
-        live_server.app.state.db = db
+        live_server.app.state.services = services
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
 
@@ -41,11 +43,20 @@ def test_root_serves_a_page(live_server: LiveServer) -> None:
 def test_request_log_line_has_method_path_status_and_no_query(live_server: LiveServer, caplog) -> None:  # type: ignore[no-untyped-def]
     import logging
 
+    from tests.support.waiting import wait_until
+
+    def lines() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "llm_router.request"]
+
     with caplog.at_level(logging.INFO, logger="llm_router.request"):
         httpx.get(f"{live_server.url}/health?api_key=sk-secret-canary-123")
-    lines = [r.getMessage() for r in caplog.records if r.name == "llm_router.request"]
-    assert any(line.startswith("GET /health 200 ") and line.endswith("ms") for line in lines)
-    assert not any("canary" in line for line in lines)
+        # the line is written after the response went out: the client may see the answer first
+        wait_until(
+            lambda: any(line.startswith("GET /health 200 ") and line.endswith("ms") for line in lines()),
+            timeout=5,
+            message="the request log line",
+        )
+    assert not any("canary" in line for line in lines())
 
 
 def test_unknown_route_is_json_404(live_server: LiveServer) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from llm_router.db.engine import Database, head_revisions, migrate_if_needed, schema_is_current
-from llm_router.db.migrate import alembic_config
+from llm_router.db.engine import Database
+from llm_router.db.migrate import alembic_config, head_revisions, migrate_if_needed, schema_is_current
 from llm_router.db.models import OWNER_USER_ID
 
 

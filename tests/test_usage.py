@@ -163,7 +163,7 @@ def test_every_routed_request_gets_its_usage_row_with_its_tokens(
 def test_rows_still_queued_at_shutdown_are_written(
     v1_app: V1App, fake_provider: FakeProvider, database_url: str
 ) -> None:
-    v1_app.server.app.state.usage_writer.delay = 3600  # only the shutdown can write them now
+    v1_app.server.app.state.services.usage_writer.delay = 3600  # only the shutdown can write them now
     client = v1_app.openai()
     for i in range(1, 6):
         fake_provider.enqueue(Behaviour(chunks=["ok"], usage=FakeUsage(i, 1)))

@@ -243,7 +243,7 @@ def test_title_comes_from_the_first_exchange_and_a_rename_sticks(
     def titled() -> bool:
         return client.get(f"/api/conversations/{cid}").json()["title"] == "Durable SQLite notes"
 
-    wait_until(titled, what="title from the cheap model")
+    wait_until(titled, message="title from the cheap model")
     client.patch(f"/api/conversations/{cid}", json={"title": "Mine"})
     _exchange(client, cid, fake_provider, "More?", "More.")
     assert client.get(f"/api/conversations/{cid}").json()["title"] == "Mine"
@@ -258,7 +258,9 @@ def test_a_failing_title_model_leaves_the_first_words_and_the_answer(
         fake_provider.enqueue(Behaviour(status=400), model=title_model)
     turn = send(client, cid, "Please tell me how SQLite keeps data durable when the power fails suddenly")
     assert wait_final(client, turn["assistant_message"]["id"])["status"] == "complete"
-    wait_until(lambda: any(r.model in TITLE_MODELS for r in fake_provider.requests), what="a title request")
+    wait_until(
+        lambda: any(r.model in TITLE_MODELS for r in fake_provider.requests), message="a title request"
+    )
     title = client.get(f"/api/conversations/{cid}").json()["title"]
     assert title == "Please tell me how SQLite keeps data durable when the power…"
 

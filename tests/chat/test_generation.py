@@ -177,7 +177,9 @@ def test_second_send_on_a_running_branch_is_409_and_cancel_keeps_text(
     assert "still being generated" in busy.json()["error"]["message"]
     assert client.post(f"/api/messages/{message_id}/regenerate").status_code == 409
 
-    wait_until(lambda: len(client.get(f"/api/messages/{message_id}").json()["content"]) > 0, what="some text")
+    wait_until(
+        lambda: len(client.get(f"/api/messages/{message_id}").json()["content"]) > 0, message="some text"
+    )
     cancelled = client.post(f"/api/messages/{message_id}/cancel")
     assert cancelled.status_code == 200
     body = cancelled.json()
@@ -236,7 +238,9 @@ def test_shutdown_interrupts_running_answers_keeping_their_text(
             cid = new_conversation(c)["id"]
             _slow(fake_provider, [f"y{i} " for i in range(400)], delay=0.02)
             message_id = send(c, cid, "Go")["assistant_message"]["id"]
-            wait_until(lambda: len(c.get(f"/api/messages/{message_id}").json()["content"]) > 0, what="text")
+            wait_until(
+                lambda: len(c.get(f"/api/messages/{message_id}").json()["content"]) > 0, message="text"
+            )
     finally:
         server.stop()
     restarted = LiveServer(create_app(settings)).start()

@@ -87,7 +87,7 @@ def test_kill_9_mid_generation_leaves_an_interrupted_message_with_its_text(
             # SQLite: marked at start-up. PostgreSQL (replicas may share it): once the heartbeat is stale.
             wait_until(
                 lambda: client.get(f"/api/messages/{message_id}").json()["status"] == "interrupted",
-                what="interrupted status",
+                message="interrupted status",
             )
             message = client.get(f"/api/messages/{message_id}").json()
             stored = message["content"]

@@ -5,7 +5,6 @@ further OpenAI-compatible vendor needs a config file entry only."""
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from llm_router.providers.registry import ProviderRegistry
 from llm_router.testing.fake_provider import FakeProvider
 from llm_router.testing.script import Behaviour
 from tests.support.server import LiveServer
+from tests.support.waiting import wait_until
 
 PROVIDER_VARIABLES = (
     "OPENAI_API_KEY",
@@ -57,12 +57,12 @@ def serve(tmp_path: Path, **settings: Any) -> LiveServer:
 
 def wait_for_catalog(url: str) -> dict[str, Any]:
     """The answer once every provider has been asked for its list (the first refresh is in the background)."""
-    deadline = time.monotonic() + 30
-    while True:
-        body: dict[str, Any] = httpx.get(f"{url}/api/models").json()
-        if all(p["status"] != "unknown" for p in body["providers"]) or time.monotonic() > deadline:
-            return body
-        time.sleep(0.05)
+    body: dict[str, Any] = wait_until(
+        lambda: httpx.get(f"{url}/api/models").json(),
+        accept=lambda body: all(p["status"] != "unknown" for p in body["providers"]),
+        message="every provider's model list",
+    )
+    return body
 
 
 def by_id(body: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -7,7 +7,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from openai.types.chat import ChatCompletionChunk
 
 from llm_router.testing import Behaviour, FakeProvider, FakeToolCall, FakeUsage, echo_chunks
 from tests.support.server import free_port
+from tests.support.waiting import wait_until
 
 KEY = "sk-fake-test-key-0123456789"
 OPENAI_MODEL = "gpt-4o-mini"
@@ -573,15 +573,19 @@ async def test_many_concurrent_streams_are_all_complete(fake_provider: FakeProvi
 
 
 def wait_until_listening(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while True:
+    def listening() -> bool:
         try:
             httpx.get(f"{url}/models", headers={"Authorization": "Bearer x"}, timeout=1)
-            return
+            return True
         except httpx.TransportError:
-            if proc.poll() is not None or time.monotonic() > deadline:
+            if proc.poll() is not None:
                 raise RuntimeError(f"fake provider did not start: {log.read_text()}") from None
-            time.sleep(0.05)
+            return False
+
+    try:
+        wait_until(listening, message="the fake provider to listen")
+    except AssertionError as timed_out:
+        raise RuntimeError(f"fake provider did not start ({timed_out}): {log.read_text()}") from None
 
 
 def test_command_line_server(tmp_path: Path) -> None:

@@ -115,7 +115,7 @@ def test_none_mode_acts_as_the_owner(live_server: LiveServer) -> None:
 def test_none_mode_warns_when_listening_beyond_loopback(caplog: pytest.LogCaptureFixture) -> None:
     import logging
 
-    from llm_router.api.security_setup import warn_if_exposed
+    from llm_router.api.services import warn_if_exposed
 
     with caplog.at_level(logging.WARNING):
         warn_if_exposed(Settings(_env_file=None, auth="none", host="0.0.0.0"))  # type: ignore[call-arg]

@@ -6,7 +6,6 @@ The routes come from walking ``app.routes``, so routes added later are covered w
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
@@ -16,6 +15,7 @@ from llm_router.testing import FakeProvider
 from tests.security.conftest import USER_PASSWORD, create_user, sign_in
 from tests.security.idor import BodyFactory, Endpoint, endpoints
 from tests.support.server import LiveServer
+from tests.support.waiting import wait_until
 
 MARK = "victimmarker4242"
 VICTIM_KEY = "sk-victim-key-0000-5555"
@@ -24,13 +24,12 @@ HARMLESS = {400, 405, 409, 413, 415, 422}  # refused before or regardless of own
 
 
 def wait_final(client: httpx.Client, message_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        message = client.get(f"/api/messages/{message_id}").json()
-        if message["status"] in ("complete", "error", "interrupted", "cancelled"):
-            return dict(message)
-        time.sleep(0.05)
-    raise AssertionError("the answer did not finish")
+    return wait_until(
+        lambda: dict(client.get(f"/api/messages/{message_id}").json()),
+        timeout=60,
+        accept=lambda message: message["status"] in ("complete", "error", "interrupted", "cancelled"),
+        message="the answer to finish",
+    )
 
 
 def victim_resources(client: httpx.Client, fake: FakeProvider, url: str) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -50,7 +49,7 @@ def key_that_asked(fake: FakeProvider, marker: str) -> str | None:
             if r.path.endswith("/chat/completions") and marker in json.dumps(r.json)
         ]
 
-    wait_until(lambda: bool(asked()), what=f"a request with {marker!r}")
+    wait_until(lambda: bool(asked()), message=f"a request with {marker!r}")
     keys = asked()
     assert len(keys) == 1, "one request per prompt"
     return keys[0]
@@ -214,7 +213,6 @@ def test_a_key_change_reaches_the_other_server_processes(
         def check() -> bool:
             marker = f"poll-{next(polls)}"
             assert v1_chat(second.url, token, marker).status_code == 200
-            time.sleep(0.2)  # a pause between polls, not a measurement
             return key_that_asked(fake_provider, marker) == key
 
         return check
@@ -229,9 +227,11 @@ def test_a_key_change_reaches_the_other_server_processes(
             token = token_of(carol)
             assert second_uses(FAKE_KEY)()  # the second process has looked (and cached "no own keys")
             key_id = add_key(carol, fake_provider, "openai", CAROL_KEY)
-            wait_until(second_uses(CAROL_KEY), what="the other process using the new key")
+            wait_until(second_uses(CAROL_KEY), interval=0.2, message="the other process using the new key")
             assert carol.delete(f"/api/keys/{key_id}").status_code == 204
-            wait_until(second_uses(FAKE_KEY), what="the other process dropping the deleted key")
+            wait_until(
+                second_uses(FAKE_KEY), interval=0.2, message="the other process dropping the deleted key"
+            )
     finally:
         first.stop()
         second.stop()

@@ -62,7 +62,7 @@ def test_instance_keys_feed_the_provider_registry(
     server: LiveServer, admin: httpx.Client, fake_provider: FakeProvider
 ) -> None:
     add_key(admin, fake_provider)
-    registry = server.app.state.registry
+    registry = server.app.state.services.providers
     config = registry.get("myproxy")
     assert config is not None
     assert config.key_source == "vault"

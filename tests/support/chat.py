@@ -4,7 +4,6 @@ and waiting for an answer to finish (a deadline, never a timed assertion)."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +15,7 @@ from llm_router.api.app import create_app
 from llm_router.core.settings import Settings
 from llm_router.testing import FakeProvider
 from tests.support.server import LiveServer
+from tests.support.waiting import wait_until
 
 MODEL = "gpt-4o"  # not a title model (those answer titles in the background)
 FINAL = ("complete", "error", "interrupted", "cancelled")
@@ -66,22 +66,12 @@ def send(client: httpx.Client, conversation_id: str, content: str, **extra: Any)
 
 
 def wait_final(client: httpx.Client, message_id: str, timeout: float = 30) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        message = dict(client.get(f"/api/messages/{message_id}").json())
-        if message["status"] in FINAL:
-            return message
-        if time.monotonic() > deadline:
-            raise AssertionError(f"message still {message['status']} after {timeout} s")
-        time.sleep(0.05)
-
-
-def wait_until(predicate: Any, timeout: float = 30, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout} s")
-        time.sleep(0.05)
+    return wait_until(
+        lambda: dict(client.get(f"/api/messages/{message_id}").json()),
+        timeout=timeout,
+        accept=lambda message: message["status"] in FINAL,
+        message=f"message {message_id} to finish ({'/'.join(FINAL)})",
+    )
 
 
 @dataclass

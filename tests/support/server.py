@@ -7,12 +7,13 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
+
+from tests.support.waiting import wait_until
 
 
 class LiveServer:
@@ -29,13 +30,13 @@ class LiveServer:
 
     def start(self) -> LiveServer:
         self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
+
+        def started() -> bool:
             if not self.thread.is_alive():
                 raise RuntimeError("test server failed to start")
-            if time.monotonic() > deadline:
-                raise RuntimeError("test server did not start within 30 s")
-            time.sleep(0.01)
+            return bool(self.server.started)
+
+        wait_until(started, timeout=30, interval=0.01, message="the test server to start")
         port = self.server.servers[0].sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
         return self
@@ -72,18 +73,22 @@ class ServerProcess:
                 stdout=log,
                 stderr=log,
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.log()}")
+        proc = self.proc
+
+        def healthy() -> bool:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}: {self.log()}")
             try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return self
+                return httpx.get(f"{self.url}/health", timeout=1).status_code == 200
             except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        self.kill()  # never leave a half-started server behind for the next test
-        raise RuntimeError(f"server did not become healthy within {timeout} s: {self.log()}")
+                return False
+
+        try:
+            wait_until(healthy, timeout=timeout, message="the server to answer /health")
+        except AssertionError:
+            self.kill()  # never leave a half-started server behind for the next test
+            raise RuntimeError(f"server did not become healthy within {timeout} s: {self.log()}") from None
+        return self
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -3,7 +3,6 @@ and Anthropic models, and a second fake playing a local (Ollama-like) server."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from llm_router.api.app import create_app
 from llm_router.core.settings import Settings
 from llm_router.testing.fake_provider import FakeProvider
 from tests.support.server import LiveServer
+from tests.support.waiting import wait_until
 
 OPENAI_MODEL = "gpt-4o-mini"
 OPENAI_BIG = "gpt-4o"
@@ -89,12 +89,13 @@ class V1App:
 
     def wait_logs(self, count: int, token: str | None = None, **params: Any) -> list[dict[str, Any]]:
         """Usage rows are written just after the response; wait (bounded) until ``count`` are there."""
-        deadline = time.monotonic() + 15
-        while True:
-            items = self.logs(token, **params)
-            if len(items) >= count or time.monotonic() > deadline:
-                return items
-            time.sleep(0.02)
+        return wait_until(
+            lambda: self.logs(token, **params),
+            timeout=15,
+            interval=0.02,
+            accept=lambda items: len(items) >= count,
+            message=f"{count} usage log rows",
+        )
 
 
 def start_v1_app(

@@ -4,7 +4,6 @@ disabled users, the ``token`` CLI and ``/api/tokens``."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from llm_router.services.accounts.users import create_user, disable_user_by_name
 from llm_router.testing.fake_provider import FakeProvider
 from llm_router.testing.script import Behaviour
 from tests.support.v1 import ANTHROPIC_MODEL, OPENAI_MODEL, V1App, start_v1_app
+from tests.support.waiting import wait_until
 
 PASSWORD = "correct horse battery staple"
 HELLO = [{"role": "user", "content": "hello"}]
@@ -152,12 +152,14 @@ def test_tokens_are_stored_hashed_and_shown_once(
 
 
 def wait_for_last_use(v1: V1App) -> str | None:
-    deadline = time.monotonic() + 15
-    while True:
-        used: str | None = httpx.get(f"{v1.url}/api/tokens").json()["items"][0]["last_used_at"]
-        if used is not None or time.monotonic() > deadline:
-            return used
-        time.sleep(0.02)
+    used: str | None = wait_until(
+        lambda: httpx.get(f"{v1.url}/api/tokens").json()["items"][0]["last_used_at"],
+        timeout=15,
+        interval=0.02,
+        accept=lambda used: used is not None,
+        message="the token's last_used_at",
+    )
+    return used
 
 
 def test_api_tokens_endpoint_creates_lists_and_revokes(

@@ -1,4 +1,8 @@
-"""The FastAPI application: built by ``create_app(settings)``; no global state."""
+"""The FastAPI application: built by ``create_app(settings)``; no global state.
+
+The lifespan opens the services (``api/services.py``, the one composition root) and closes them on
+shutdown; routers and middleware are added here, in the order written below.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,8 @@ from fastapi import FastAPI
 
 from llm_router import __version__
 from llm_router.api.errors import install_error_handlers
-from llm_router.api.jobs_setup import start_jobs, stop_jobs
 from llm_router.api.middleware import RequestLogMiddleware
-from llm_router.api.providers_setup import check_providers, start_providers, stop_providers
+from llm_router.api.protection import BodyLimitMiddleware, CsrfMiddleware, SecurityHeadersMiddleware
 from llm_router.api.routes import (
     admin_users,
     auth,
@@ -28,45 +31,33 @@ from llm_router.api.routes import (
     web,
 )
 from llm_router.api.routes import search as search_routes
-from llm_router.api.security_setup import install_security, start_security, stop_security
-from llm_router.api.v1 import anthropic as v1_anthropic
-from llm_router.api.v1 import openai as v1_openai
-from llm_router.api.v1.error_shape import V1ErrorShapeMiddleware
-from llm_router.api.v1_setup import start_v1, stop_v1
+from llm_router.api.services import attach, open_services, warn_if_exposed
+from llm_router.api.v1.errors import V1ErrorShapeMiddleware
+from llm_router.api.v1.router import router as v1_router
 from llm_router.core.settings import Settings
-from llm_router.db.engine import Database, migrate_if_needed
-from llm_router.services.routing.config import load_routes
+from llm_router.providers.config import load_provider_configs
+from llm_router.services.routing import load_routes
 
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    check_providers(settings)  # a broken providers file: one clear line before the server starts
-    routes = load_routes(settings.routes)  # likewise a broken routes file
+    # A broken providers or routes file: one clear line before the server starts.
+    load_provider_configs(settings)
+    routes = load_routes(settings.routes)
+    warn_if_exposed(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db = Database(settings.effective_database_url)
-        app.state.db = db
-        await migrate_if_needed(db)
-        await start_providers(app, settings)  # first: security, jobs and /v1 read app.state.providers
-        await start_security(app, settings, db)
-        await start_jobs(app, settings, db)
-        await start_v1(app, db, routes)
-        # What start-up built lives as long as the process: out of the collector's sight, full collections
-        # stop re-walking it (+65 ms on every third request that opened a 10,000-message conversation).
-        gc.freeze()
-        log.info("llm-router %s ready", __version__)
-        try:
+        async with open_services(settings, routes) as services:
+            attach(app, services)
+            # What start-up built lives as long as the process: out of the collector's sight, full
+            # collections stop re-walking it (+65 ms on every third request that opened a 10,000-message
+            # conversation).
+            gc.freeze()
+            log.info("llm-router %s ready", __version__)
             yield
-        finally:
-            await stop_jobs(app)  # running answers end "interrupted", their text stored
-            await stop_v1(app)  # usage rows of finished /v1 requests still being written
-            await stop_providers(app)
-            await stop_security(app)  # the limits' Redis connection
-            await db.dispose()
 
     app = FastAPI(
         title="llm-router",
@@ -74,11 +65,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Self-hosted LLM router and chat app",
         lifespan=lifespan,
     )
-    app.state.settings = settings
     install_error_handlers(app)
     _include_routers(app)
     web.mount_web(app)  # last: it serves "/" and everything no router claimed
-    install_security(app, settings)
+    # Middleware: the last added is the outermost.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(CsrfMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(V1ErrorShapeMiddleware)  # outside security: its /v1 errors get the SDK shapes
     app.add_middleware(RequestLogMiddleware)
     return app
@@ -94,10 +87,9 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(messages.router)
     app.include_router(usage.router)
     app.include_router(models.router)
-    app.include_router(v1_openai.router)
-    app.include_router(v1_anthropic.router)
     app.include_router(tokens.router)
     app.include_router(logs.router)
+    app.include_router(v1_router)
 
 
 def app_from_env() -> FastAPI:

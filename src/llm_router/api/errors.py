@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from llm_router.api.v1.call import is_v1, v1_app_error, v1_error_response
+from llm_router.api.v1.errors import is_v1, v1_app_error, v1_error_response
 from llm_router.core.errors import AppError
 
 

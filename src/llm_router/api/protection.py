@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from llm_router.api.errors import error_body
-from llm_router.api.v1.call import is_v1, v1_error_response
+from llm_router.api.v1.errors import is_v1, v1_error_response
 
 MAX_JSON_DEPTH = 64
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -29,7 +29,8 @@ def _load_settings(overrides: dict[str, object]) -> Settings:
 
 async def _prepare_database(settings: Settings) -> None:
     """Connect, migrate and create the owner row; any failure becomes one clear line."""
-    from llm_router.db.engine import Database, migrate_if_needed
+    from llm_router.db.engine import Database
+    from llm_router.db.migrate import migrate_if_needed
     from llm_router.services.keys.vault import open_cipher
 
     try:

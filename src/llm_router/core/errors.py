@@ -1,4 +1,20 @@
-"""Error types shared by every layer. The API layer renders them; nothing else formats HTTP errors."""
+"""Error types shared by every layer. The API layer renders them; nothing else formats HTTP errors.
+
+::
+
+    AppError                 a message safe to show, an HTTP status and a code
+    ├── NotFound             404
+    ├── Conflict             409
+    ├── Unauthorized         401
+    ├── Forbidden            403
+    ├── TooManyRequests      429 with Retry-After
+    └── PolicyRefusal        400: the routing policy will not serve this (``#no_cloud``, no local model)
+    StartupError             one clear line for the operator; the server does not start
+
+An upstream (provider) failure is ``providers.base.UpstreamError(kind)``: each adapter maps its SDK's
+errors to one of its kinds once; each surface (``/api``, ``/v1`` OpenAI shape, ``/v1`` Anthropic shape)
+renders all of these in one place (``api/errors.py``, ``api/v1/errors.py``).
+"""
 
 from __future__ import annotations
 
@@ -55,6 +71,16 @@ class TooManyRequests(AppError):
     def __init__(self, message: str, *, retry_after: float) -> None:
         self.retry_after = max(1, int(retry_after + 0.999))
         super().__init__(message, headers={"Retry-After": str(self.retry_after)})
+
+
+class PolicyRefusal(AppError):
+    """The routing policy will not serve this request as asked (e.g. ``#no_cloud`` with no local model).
+
+    Retrying the same request cannot succeed, so clients are told not to (``x-should-retry: false``).
+    """
+
+    status_code = 400
+    code = "policy_refusal"
 
 
 class StartupError(Exception):

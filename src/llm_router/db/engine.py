@@ -11,16 +11,12 @@ the most recent transactions may roll back (the database stays consistent, never
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -30,8 +26,6 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
-MIGRATION_VERSIONS = Path(__file__).parent / "migrations" / "versions"
-_REVISION_LINE = re.compile(r"""^(down_revision|revision)\b[^=\n]*=\s*(?:["']([^"']+)["']|None)""", re.M)
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -93,39 +87,3 @@ class Database:
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()
-
-
-@cache
-def head_revisions() -> frozenset[str]:
-    """The newest migration revision(s), read from the migration files' ``revision``/``down_revision``
-    lines: importing Alembic to ask it costs a fifth of a second and several MB at every start."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in MIGRATION_VERSIONS.glob("*.py"):
-        for kind, value in _REVISION_LINE.findall(path.read_text(encoding="utf-8")):
-            if value:
-                (revisions if kind == "revision" else parents).add(value)
-    return frozenset(revisions - parents)
-
-
-async def schema_is_current(db: Database, owner_id: str) -> bool:
-    """Whether the database is at the newest revision and has its owner row, so start-up can skip
-    Alembic; any doubt (no version table yet, an older or unknown revision) answers False."""
-    try:
-        async with db.read() as session:
-            versions = set((await session.execute(text("SELECT version_num FROM alembic_version"))).scalars())
-            owner = await session.scalar(text("SELECT 1 FROM users WHERE id = :id"), {"id": owner_id})
-    except DBAPIError:
-        return False
-    return versions == head_revisions() and owner is not None
-
-
-async def migrate_if_needed(db: Database) -> None:
-    """Bring the schema to the newest revision and make sure the owner row exists, importing Alembic
-    only when there is something to do."""
-    from llm_router.db.models import OWNER_USER_ID
-
-    if not await schema_is_current(db, OWNER_USER_ID):
-        from llm_router.db.migrate import upgrade_database
-
-        await upgrade_database(db)

@@ -1,6 +1,6 @@
 """The one interface every provider adapter implements, and the normalized request/event types.
 
-An adapter (one per wire protocol: ``openai_chat``, ``anthropic_messages``) turns a ``ChatRequest`` into
+An adapter (one per wire protocol: ``providers.openai``, ``providers.anthropic``) turns a ``ChatRequest`` into
 the protocol's call through the official SDK and yields ``StreamEvent``s. Every SDK or HTTP failure is
 mapped, in one place per adapter, to ``UpstreamError``. Non-streaming calls use the same stream and
 collect it (``collect``).

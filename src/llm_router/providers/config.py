@@ -1,9 +1,8 @@
 """Which providers exist: one ``ProviderConfig`` per endpoint, from the SDKs' usual variables and a file.
 
 A vendor is data, not code: any OpenAI-compatible server is a ``ProviderConfig`` with protocol ``openai``
-and its own base URL. The environment gives the well-known ones (``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``,
-``OPENROUTER_API_KEY``, ``OLLAMA_BASE_URL``); ``LLM_ROUTER_PROVIDERS_FILE`` (YAML or TOML) adds any number
-of others.
+and its own base URL. The environment gives the well-known ones (``VENDORS``: ``OPENAI_API_KEY``…);
+``LLM_ROUTER_PROVIDERS_FILE`` (YAML or TOML) adds any number of others.
 """
 
 from __future__ import annotations
@@ -21,13 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from llm_router.core.errors import StartupError
 from llm_router.core.settings import Settings
+from llm_router.providers.vendors import VENDORS, ProtocolName
 
-Protocol = Literal["openai", "anthropic"]
 KeySource = Literal["env", "file", "vault"]
-
-OPENAI_URL = "https://api.openai.com/v1"
-ANTHROPIC_URL = "https://api.anthropic.com"
-OPENROUTER_URL = "https://openrouter.ai/api/v1"
 
 _FILE_SETTING = "invalid setting LLM_ROUTER_PROVIDERS_FILE"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -38,7 +33,7 @@ class ProviderConfig:
     """One endpoint speaking one wire protocol. The key never shows in ``repr`` (only ``…last4``)."""
 
     name: str
-    protocol: Protocol
+    protocol: ProtocolName
     base_url: str
     api_key: str | None = field(default=None, repr=False)
     models: tuple[str, ...] | None = None  # a fixed list instead of asking the server's /models
@@ -75,7 +70,7 @@ class ProviderFileEntry(BaseModel):
 
     name: str = Field(pattern=NAME_PATTERN.pattern)
     base_url: str = Field(pattern=r"^https?://")
-    protocol: Protocol = "openai"
+    protocol: ProtocolName = "openai"
     api_key: str | None = None
     api_key_env: str | None = None
     models: list[str] | None = None
@@ -108,28 +103,25 @@ def load_provider_configs(
 
 
 def configs_from_environment(env: Mapping[str, str]) -> list[ProviderConfig]:
+    """The ``VENDORS`` the environment configures: those with a key set (their base URL variable, when
+    set, replaces the default), and the keyless ones (local servers) with their base URL set."""
     configs: list[ProviderConfig] = []
-    if key := env.get("OPENAI_API_KEY", "").strip():
-        base = env.get("OPENAI_BASE_URL", "").strip() or OPENAI_URL
-        configs.append(ProviderConfig("openai", "openai", base, key, key_hint_source="OPENAI_API_KEY"))
-    if key := env.get("ANTHROPIC_API_KEY", "").strip():
-        base = env.get("ANTHROPIC_BASE_URL", "").strip() or ANTHROPIC_URL
+    for vendor in VENDORS:
+        key = env.get(vendor.key_env, "").strip() if vendor.key_env else ""
+        base = vendor.base_url(env.get(vendor.url_env, "").strip() if vendor.url_env else "")
+        if (vendor.key_env and not key) or not base:
+            continue
         configs.append(
-            ProviderConfig("anthropic", "anthropic", base, key, key_hint_source="ANTHROPIC_API_KEY")
+            ProviderConfig(
+                vendor.name,
+                vendor.protocol,
+                base,
+                key or None,
+                is_local=vendor.is_local,
+                key_hint_source=vendor.key_env,
+            )
         )
-    if key := env.get("OPENROUTER_API_KEY", "").strip():
-        configs.append(
-            ProviderConfig("openrouter", "openai", OPENROUTER_URL, key, key_hint_source="OPENROUTER_API_KEY")
-        )
-    if base := env.get("OLLAMA_BASE_URL", "").strip():
-        configs.append(ProviderConfig("ollama", "openai", ollama_v1_url(base), None, is_local=True))
     return configs
-
-
-def ollama_v1_url(base: str) -> str:
-    """Ollama's OpenAI-compatible API lives under ``/v1``; accept the URL with or without it."""
-    base = base.rstrip("/")
-    return base if base.endswith("/v1") else f"{base}/v1"
 
 
 def configs_from_file(path: Path, env: Mapping[str, str]) -> list[ProviderConfig]:

@@ -3,8 +3,8 @@
 Names: ``provider/model`` when the prefix is a configured provider (split on the first "/" only, so
 ``openrouter/anthropic/claude-sonnet-4.5`` is OpenRouter's ``anthropic/claude-sonnet-4.5``); a bare name
 goes to the provider whose model list has it, else by family (``claude-*`` → anthropic, ``gpt-*``/o-series
-→ openai). Providers named ``openai`` and ``anthropic`` list their models bare; every other provider's
-models are listed as ``provider/model``.
+→ openai: ``Vendor.family``). The vendors with ``bare_ids`` (``openai``, ``anthropic``) list their models
+bare; every other provider's models are listed as ``provider/model``.
 """
 
 from __future__ import annotations
@@ -17,27 +17,26 @@ from typing import Protocol
 
 from llm_router.core.errors import AppError
 from llm_router.core.settings import Settings
-from llm_router.providers.base import ChatModel, ReasoningLevel
+from llm_router.providers._http import HttpClient
+from llm_router.providers.base import ChatModel, ReasoningLevel, Usage
 from llm_router.providers.capabilities import Capabilities, capabilities_for, fallback_models
 from llm_router.providers.config import ProviderConfig, load_provider_configs
-from llm_router.providers.sdk_options import HttpClient
+from llm_router.providers.pricing import cost_of
+from llm_router.providers.protocols import PROTOCOLS
+from llm_router.providers.vendors import VENDORS
 
 HttpClientFactory = Callable[[ProviderConfig], HttpClient]
 
-BARE_ID_PROVIDERS = frozenset({"openai", "anthropic"})
-FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^claude-"), "anthropic"),
-    (re.compile(r"^(gpt-|chatgpt-|o1($|-)|o3($|-)|o4)"), "openai"),
+BARE_ID_PROVIDERS = frozenset(v.name for v in VENDORS if v.bare_ids)
+FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (v.family, v.name) for v in VENDORS if v.family is not None
 )
 # what to set for a well-known provider that is missing
-SETUP_HINTS: dict[str, str] = {
-    "openai": "set OPENAI_API_KEY or add an OpenAI key under Settings → Keys",
-    "anthropic": "set ANTHROPIC_API_KEY or add an Anthropic key under Settings → Keys",
-    "openrouter": "set OPENROUTER_API_KEY or add an OpenRouter key under Settings → Keys",
-    "ollama": "set OLLAMA_BASE_URL (e.g. http://127.0.0.1:11434)",
-}
+SETUP_HINTS: dict[str, str] = {v.name: v.setup_hint for v in VENDORS}
 DEFAULT_MODEL: tuple[str, str, ReasoningLevel] = ("openai", "gpt-5.1", "low")
 MODELS_IN_ERRORS = 20
+CHEAP_MODELS = ("gpt-5-nano", "gpt-4.1-nano", "gpt-4o-mini", "claude-haiku-4-5", "claude-3-5-haiku-latest")
+"""Models for background work (titles), best first; one is used only when its provider lists it."""
 
 
 class ProviderAdapter(ChatModel, Protocol):
@@ -55,6 +54,10 @@ class ResolvedModel:
     is_local: bool
     capabilities: Capabilities
 
+    def price(self, usage: Usage) -> float | None:
+        """What ``usage`` costs on this model in dollars; ``None`` when the price is unknown (no guess)."""
+        return cost_of(self.provider.name, self.model_id, usage, is_local=self.is_local)
+
 
 @dataclass(frozen=True, slots=True)
 class DefaultModel:
@@ -70,15 +73,8 @@ def make_adapter(
     config: ProviderConfig, http_client_factory: HttpClientFactory | None, max_retries: int
 ) -> ProviderAdapter:
     client = http_client_factory(config) if http_client_factory else None
-    # Each SDK is imported only once a provider speaks its protocol: importing both costs seconds of
-    # start-up and tens of MB on a small machine.
-    if config.protocol == "anthropic":
-        from llm_router.providers.anthropic_messages import AnthropicMessagesModel
-
-        return AnthropicMessagesModel(config, http_client=client, max_retries=max_retries)
-    from llm_router.providers.openai_chat import OpenAIChatModel
-
-    return OpenAIChatModel(config, http_client=client, max_retries=max_retries)
+    # the protocol's module (and its SDK) is imported here, the first time a provider speaks it
+    return PROTOCOLS[config.protocol]()(config, http_client=client, max_retries=max_retries)
 
 
 class ProviderRegistry:
@@ -196,6 +192,23 @@ class ProviderRegistry:
                 return self._resolved(config, name)
         raise self._unknown(name)
 
+    def resolve_or_default(self, name: str | None) -> ResolvedModel:
+        """``resolve(name)``, or the default model when ``name`` is empty; 4xx ``AppError`` when none."""
+        if not name:
+            default = self.default_model()
+            if default is None:
+                raise AppError(f"no model is available: {no_provider_hint()}", code="model_not_found")
+            name = default.id
+        return self.resolve(name)
+
+    def cheap_model(self) -> ResolvedModel | None:
+        """A small, cheap model for background work such as titles, when a provider lists one."""
+        available = set(self.available_ids())
+        for name in CHEAP_MODELS:
+            if name in available:
+                return self.resolve(name)
+        return None
+
     def default_model(self) -> DefaultModel | None:
         provider, model, reasoning = DEFAULT_MODEL
         if self.get(provider) is not None:
@@ -277,8 +290,16 @@ class UserProviderView(ProviderRegistry):
 
 
 def no_provider_hint() -> str:
-    return (
-        "set OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY, or OLLAMA_BASE_URL for local models, "
-        "or list OpenAI-compatible servers in LLM_ROUTER_PROVIDERS_FILE, or add a key under Settings → Keys; "
-        "then restart (environment) or reload (Settings → Keys)"
-    )
+    """How to configure a first provider: the vendors' variables, the providers file, the key vault."""
+    keys = [v.key_env for v in VENDORS if v.key_env and not v.is_local]
+    local = [v.url_env for v in VENDORS if v.url_env and v.is_local]
+    ways = [f"set {_one_of(keys)}"] if keys else []
+    if local:
+        ways.append(f"{'' if keys else 'set '}{_one_of(local)} for local models")
+    ways += ["list OpenAI-compatible servers in LLM_ROUTER_PROVIDERS_FILE", "add a key under Settings → Keys"]
+    return ", or ".join(ways) + "; then restart (environment) or reload (Settings → Keys)"
+
+
+def _one_of(names: list[str]) -> str:
+    """``A``, ``A or B``, ``A, B or C``."""
+    return " or ".join(filter(None, (", ".join(names[:-1]), names[-1])))

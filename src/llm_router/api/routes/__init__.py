@@ -1,0 +1,1 @@
+"""One module per ``/api`` resource, each with ``router = APIRouter(prefix=..., tags=[...])``."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from llm_router.api.deps import CurrentUser, DatabaseDep, SettingsDep
+from llm_router.api.deps import CurrentUser, DatabaseDep, LoginGuardDep, SettingsDep
 from llm_router.api.security import clear_session_cookie, client_ip, resolve_user, set_session_cookie
 from llm_router.core.errors import AppError
 from llm_router.db.models import User
@@ -51,14 +51,6 @@ class LoginAnswer(BaseModel):
 
 class Me(UserPublic):
     auth_mode: Literal["password", "none", "trusted-header"]
-
-
-def get_login_guard(request: Request) -> auth.LoginGuard:
-    guard: auth.LoginGuard = request.app.state.login_guard
-    return guard
-
-
-LoginGuardDep = Annotated[auth.LoginGuard, Depends(get_login_guard)]
 
 
 def _password_mode_only(settings: SettingsDep) -> None:

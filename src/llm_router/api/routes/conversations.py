@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from llm_router.api.deps import CurrentUser, DatabaseDep, DeviceId
+from llm_router.api.deps import CurrentUser, DatabaseDep, DeviceId, JobsDep
 from llm_router.api.schemas import (
     ConversationCreate,
     ConversationPage,
@@ -20,9 +20,7 @@ from llm_router.api.schemas import (
     TurnPublic,
 )
 from llm_router.core.errors import AppError
-from llm_router.services.chat import conversations
-from llm_router.services.chat.choice import ModelChoice
-from llm_router.services.chat.manager import GenerationManager
+from llm_router.services.chat import ModelChoice, TurnInput, conversations
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -30,14 +28,6 @@ router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
 NOT_FOUND: Responses = {404: {"description": "No such conversation (or another user's)"}}
 EXAMPLE_ID = "3f2a9c1e5b7d4f60a1b2c3d4e5f60718"
-
-
-def get_jobs(request: Request) -> GenerationManager:
-    jobs: GenerationManager = request.app.state.jobs
-    return jobs
-
-
-JobsDep = Annotated[GenerationManager, Depends(get_jobs)]
 
 
 @router.get("", summary="List conversations, most recently updated first")
@@ -260,7 +250,17 @@ async def send_message(
     conversation_id: str, body: MessageCreate, user: CurrentUser, jobs: JobsDep, device_id: DeviceId
 ) -> TurnPublic:
     choice = ModelChoice(body.model, body.temperature, body.reasoning)
-    turn = await jobs.send(user.id, conversation_id, body.content, body.parent_id, choice, device_id)
+    turn = await jobs.start(
+        TurnInput(
+            "send",
+            user.id,
+            conversation_id=conversation_id,
+            content=body.content,
+            parent_id=body.parent_id,
+            choice=choice,
+            device_id=device_id,
+        )
+    )
     assert turn.user_message is not None
     return TurnPublic(
         user_message=MessagePublic.of(turn.user_message),

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from llm_router.api.deps import CurrentUser, get_user_providers
+from llm_router.api.deps import CurrentUser, KeysDep
 from llm_router.db.models import ProviderKey, User
 from llm_router.providers.config import ProviderConfig
-from llm_router.services.keys import vault as vault_service
-from llm_router.services.keys.key_check import check_key
-from llm_router.services.keys.ssrf import AddressPolicy
-from llm_router.services.keys.vault import KeyInput, Vault
+from llm_router.services.keys.provider_keys import ENV_ID_PREFIX
+from llm_router.services.keys.vault import KeyInput
 
 router = APIRouter(prefix="/api/keys", tags=["keys"])
 
@@ -65,19 +63,6 @@ class KeyTestResult(BaseModel):
     message: str
 
 
-def get_vault(request: Request) -> Vault:
-    vault: Vault = request.app.state.vault
-    return vault
-
-
-VaultDep = Annotated[Vault, Depends(get_vault)]
-
-
-def _static_configs(request: Request) -> list[ProviderConfig]:
-    configs: list[ProviderConfig] = getattr(request.app.state, "static_provider_configs", [])
-    return configs
-
-
 def _vault_view(row: ProviderKey, user: User) -> KeyPublic:
     editable = row.scope == "user" or user.role == "admin"
     return KeyPublic(
@@ -96,7 +81,7 @@ def _vault_view(row: ProviderKey, user: User) -> KeyPublic:
 
 def _env_view(config: ProviderConfig) -> KeyPublic:
     return KeyPublic(
-        id=f"env-{config.name}",
+        id=f"{ENV_ID_PREFIX}{config.name}",
         name=config.name,
         protocol=config.protocol,
         base_url=config.base_url,
@@ -109,52 +94,31 @@ def _env_view(config: ProviderConfig) -> KeyPublic:
     )
 
 
-async def _publish(request: Request, vault: Vault, user: User) -> None:
-    """Instance keys go to the shared registry; the user's own view is rebuilt on its next use."""
-    await vault_service.publish(getattr(request.app.state, "registry", None), vault)
-    get_user_providers(request).invalidate(user.id)
-
-
 @router.get("", summary="Provider keys visible to the user (environment ones read-only)")
-async def list_keys(request: Request, user: CurrentUser, vault: VaultDep) -> KeyList:
-    env = [_env_view(c) for c in _static_configs(request)]
-    return KeyList(items=env + [_vault_view(row, user) for row in await vault.visible(user)])
+async def list_keys(user: CurrentUser, keys: KeysDep) -> KeyList:
+    env = [_env_view(c) for c in keys.static_configs]
+    return KeyList(items=env + [_vault_view(row, user) for row in await keys.visible(user)])
 
 
 @router.post("", status_code=201, summary="Add a provider key or custom endpoint")
-async def create_key(body: KeyCreate, request: Request, user: CurrentUser, vault: VaultDep) -> KeyPublic:
-    reserved = {c.name for c in _static_configs(request)}
-    row = await vault.create(user, KeyInput(**body.model_dump()), reserved)
-    await _publish(request, vault, user)
+async def create_key(body: KeyCreate, user: CurrentUser, keys: KeysDep) -> KeyPublic:
+    row = await keys.create(user, KeyInput(**body.model_dump()))
     return _vault_view(row, user)
 
 
 @router.patch("/{key_id}", summary="Change a key (a new base URL needs the key again)")
-async def update_key(
-    key_id: str, body: KeyUpdate, request: Request, user: CurrentUser, vault: VaultDep
-) -> KeyPublic:
-    reserved = {c.name for c in _static_configs(request)}
-    row = await vault.update(user, key_id, KeyInput(**body.model_dump(exclude_unset=True)), reserved)
-    await _publish(request, vault, user)
+async def update_key(key_id: str, body: KeyUpdate, user: CurrentUser, keys: KeysDep) -> KeyPublic:
+    row = await keys.update(user, key_id, KeyInput(**body.model_dump(exclude_unset=True)))
     return _vault_view(row, user)
 
 
 @router.delete("/{key_id}", status_code=204, summary="Delete a key")
-async def delete_key(key_id: str, request: Request, user: CurrentUser, vault: VaultDep) -> Response:
-    await vault.delete(user, key_id)
-    await _publish(request, vault, user)
+async def delete_key(key_id: str, user: CurrentUser, keys: KeysDep) -> Response:
+    await keys.delete(user, key_id)
     return Response(status_code=204)
 
 
 @router.post("/{key_id}/test", summary="Try the key: list the provider's models with it")
-async def test_key(key_id: str, request: Request, user: CurrentUser, vault: VaultDep) -> KeyTestResult:
-    env = {f"env-{c.name}": c for c in _static_configs(request)}
-    if key_id in env:
-        config = env[key_id]
-        # Environment providers are the operator's own choice of address: not limited to public hosts.
-        policy = AddressPolicy.from_entries(["0.0.0.0/0", "::/0"])
-    else:
-        config = vault.to_config(await vault.get(user, key_id))
-        policy = vault.policy
-    result = await check_key(config, policy)
+async def test_key(key_id: str, user: CurrentUser, keys: KeysDep) -> KeyTestResult:
+    result = await keys.check(user, key_id)
     return KeyTestResult(ok=result.ok, message=result.message)

@@ -12,18 +12,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from llm_router.api.deps import DatabaseDep, SettingsDep, get_current_user, presented_token, token_verifier
+from llm_router.api.deps import DatabaseDep, Services, get_current_user, presented_token
 from llm_router.services.usage.log import LogFilter, list_requests
 
 router = APIRouter(prefix="/api", tags=["logs"])
 
 
-async def log_reader_id(request: Request, settings: SettingsDep, db: DatabaseDep) -> str:
+async def log_reader_id(request: Request, services: Services) -> str:
     """The user whose log is read: an API token's user when one is sent, else the signed-in user."""
     token = presented_token(request)
     if token is not None:
-        return (await token_verifier(request).verify(token)).user_id
-    return (await get_current_user(request, settings, db)).id
+        return (await services.token_verifier.verify(token)).user_id
+    return (await get_current_user(request, services)).id
 
 
 class LogEntry(BaseModel):

@@ -9,8 +9,7 @@ import orjson
 from fastapi import APIRouter, Header, status
 from fastapi.responses import StreamingResponse
 
-from llm_router.api.deps import CurrentUser, DatabaseDep, DeviceId
-from llm_router.api.routes.conversations import JobsDep
+from llm_router.api.deps import CurrentUser, DatabaseDep, DeviceId, JobsDep
 from llm_router.api.schemas import (
     AnswerPublic,
     ConversationPublic,
@@ -19,8 +18,7 @@ from llm_router.api.schemas import (
     RegenerateRequest,
     TurnPublic,
 )
-from llm_router.services.chat import conversations
-from llm_router.services.chat.choice import ModelChoice
+from llm_router.services.chat import ModelChoice, TurnInput, conversations
 from llm_router.services.chat.watch import MessageWatch, StreamItem
 
 Responses = dict[int | str, dict[str, Any]]
@@ -106,7 +104,9 @@ async def regenerate_message(
 ) -> AnswerPublic:
     body = body or RegenerateRequest()
     choice = ModelChoice(body.model, body.temperature, body.reasoning)
-    turn = await jobs.regenerate(user.id, message_id, choice, device_id)
+    turn = await jobs.start(
+        TurnInput("regenerate", user.id, message_id=message_id, choice=choice, device_id=device_id)
+    )
     return AnswerPublic(assistant_message=MessagePublic.of(turn.assistant_message))
 
 
@@ -119,7 +119,9 @@ async def regenerate_message(
 async def edit_message(
     message_id: str, body: MessageEdit, user: CurrentUser, jobs: JobsDep, device_id: DeviceId
 ) -> TurnPublic:
-    turn = await jobs.edit(user.id, message_id, body.content, device_id)
+    turn = await jobs.start(
+        TurnInput("edit", user.id, message_id=message_id, content=body.content, device_id=device_id)
+    )
     assert turn.user_message is not None
     return TurnPublic(
         user_message=MessagePublic.of(turn.user_message),
@@ -136,7 +138,7 @@ async def edit_message(
 async def continue_message(
     message_id: str, user: CurrentUser, jobs: JobsDep, device_id: DeviceId
 ) -> AnswerPublic:
-    turn = await jobs.resume(user.id, message_id, device_id)
+    turn = await jobs.start(TurnInput("continue", user.id, message_id=message_id, device_id=device_id))
     return AnswerPublic(assistant_message=MessagePublic.of(turn.assistant_message))
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from llm_router.api.deps import CatalogDep, CurrentUser, UserProvidersDep
-from llm_router.api.v1.call import router_from
+from llm_router.api.deps import CatalogDep, CurrentUser, RouterDep, UserProvidersDep
 from llm_router.providers.base import ReasoningLevel
 from llm_router.services.keys.user_providers import merged_snapshot
 from llm_router.services.routing.config import RouteSpec
@@ -75,13 +74,13 @@ class ModelsPublic(BaseModel):
     "and endpoints included)",
 )
 async def list_models(
-    request: Request, user: CurrentUser, catalog: CatalogDep, user_providers: UserProvidersDep
+    user: CurrentUser, catalog: CatalogDep, user_providers: UserProvidersDep, router: RouterDep
 ) -> ModelsPublic:
     own = await user_providers.catalog_for(user.id)
     view = await user_providers.for_user(user.id)
     snapshot = merged_snapshot(catalog, own, view)
     if snapshot["models"]:  # with no provider at all, the "how to add one" hint is what matters
-        routes = router_from(request.app).config.routes
+        routes = router.config.routes
         snapshot["models"] = _aliases(routes, snapshot["models"]) + snapshot["models"]
         snapshot["routes"] = [
             RoutePublic(

@@ -1,1 +1,10 @@
-"""TODO"""
+"""The gateway for other tools: OpenAI- and Anthropic-compatible endpoints under ``/v1``.
+
+- ``router``: the routes the app includes; ``openai`` and ``anthropic``: one module of routes per
+  client protocol, with ``openai_translate``/``anthropic_translate``/``anthropic_stream`` turning each
+  wire shape into the neutral ``ChatRequest``/``StreamEvent`` and back.
+- ``call``: ``RoutedCall`` (plan, start, answer, one usage row from the run's report).
+- ``errors``: every ``/v1`` error in its protocol's shape.
+
+A new ``/v1`` endpoint: a route in the module of its protocol, answering through ``V1Call``.
+"""

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
-from llm_router.api.deps import ApiUser
 from llm_router.api.v1 import anthropic_translate as anthropic_wire
 from llm_router.api.v1.anthropic_stream import AnthropicStreamEncoder
-from llm_router.api.v1.call import RoutedCall, read_body
+from llm_router.api.v1.call import V1Call
 
 router = APIRouter(prefix="/v1", tags=["anthropic-compatible"])
 
 
 @router.post("/messages", summary="Anthropic messages (stream and non-stream)")
-async def create_message(request: Request, principal: ApiUser) -> Response:
-    body = await read_body(request, anthropic_wire.MessagesBody)
-    return await RoutedCall(request, principal, "anthropic").respond(
+async def create_message(call: V1Call) -> Response:
+    body = await call.body(anthropic_wire.MessagesBody)
+    return await call.respond(
+        "anthropic",
         anthropic_wire.to_chat_request(body),
         stream=body.stream,
         render=anthropic_wire.message_json,

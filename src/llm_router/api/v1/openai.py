@@ -8,18 +8,18 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from llm_router.api.deps import ApiUser
 from llm_router.api.v1 import openai_translate as openai_wire
-from llm_router.api.v1.call import RoutedCall, json_response, model_listing, read_body
+from llm_router.api.v1.call import V1Call, json_response
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 
 @router.post("/chat/completions", summary="OpenAI chat completions (stream and non-stream)")
-async def chat_completions(request: Request, principal: ApiUser) -> Response:
-    body = await read_body(request, openai_wire.ChatCompletionBody)
+async def chat_completions(call: V1Call) -> Response:
+    body = await call.body(openai_wire.ChatCompletionBody)
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
-    return await RoutedCall(request, principal, "openai").respond(
+    return await call.respond(
+        "openai",
         openai_wire.to_chat_request(body),
         stream=body.stream,
         render=openai_wire.completion_json,
@@ -30,8 +30,8 @@ async def chat_completions(request: Request, principal: ApiUser) -> Response:
 @router.get(
     "/models", summary="Models and route aliases (Anthropic's shape when `anthropic-version` is sent)"
 )
-async def list_models(request: Request, _principal: ApiUser) -> Response:
-    entries = model_listing(request.app)
+async def list_models(request: Request, call: V1Call) -> Response:
+    entries = call.models()
     if "anthropic-version" in request.headers:
         data = [
             {"type": "model", "id": e.id, "display_name": e.id, "created_at": "1970-01-01T00:00:00Z"}

@@ -278,9 +278,3 @@ class RedisFailureThrottle:
 
         await self.local.reset(key)
         await self.redis.run(shared, lambda: self.local.reset(key))
-
-
-def rate_limiter_from(app_state: object) -> RequestLimiter | None:
-    """The app's limiter (set up with the app), or None when it has none (``LLM_ROUTER_AUTH=none``)."""
-    limiter = getattr(app_state, "rate_limiter", None)
-    return limiter if isinstance(limiter, RateLimiter | RedisRateLimiter) else None

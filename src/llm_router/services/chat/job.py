@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import func, update
@@ -24,11 +24,12 @@ from llm_router.core.ids import utcnow
 from llm_router.db.engine import Database
 from llm_router.db.models import Conversation, Message
 from llm_router.providers.base import Finish, ReasoningDelta, TextDelta, UpstreamError
-from llm_router.services.chat.choice import ResolvedModel
+from llm_router.providers.registry import ResolvedModel
 from llm_router.services.chat.conversations import RUNNING_STATUSES
 from llm_router.services.chat.live import LiveMessage, RedisRelay, SafePublisher
-from llm_router.services.chat.turns import JobSpec, first_choice
-from llm_router.services.usage.records import UsageEvent, add_usage
+from llm_router.services.chat.turns import JobSpec
+from llm_router.services.routing import Router
+from llm_router.services.usage.records import add_usage
 
 log = logging.getLogger(__name__)
 
@@ -47,22 +48,22 @@ class Outcome:
 
 
 class GenerationJob:
-    def __init__(self, spec: JobSpec, db: Database, relay: RedisRelay | None) -> None:
+    def __init__(self, spec: JobSpec, db: Database, router: Router, relay: RedisRelay | None) -> None:
         self.spec = spec
         self.db = db
         self.live = LiveMessage(spec.message_id, spec.prefix_text, spec.prefix_reasoning)
         self.publisher = SafePublisher(relay, spec.message_id)
         self.stop_reason: StopReason | None = None
         self.task: asyncio.Task[None] | None = None
-        self.route_run = spec.router.run_of(spec.plan)
-        self.ttft_ms: int | None = None
-        self.started = time.monotonic()
+        self.router = router
+        self.route_run = router.run(spec.plan)
         self.final_status: str | None = None
 
     def stop(self, reason: StopReason) -> None:
         """Stop the upstream call (cancelling the task closes the SDK's HTTP stream)."""
         if self.task is not None and not self.task.done():
             self.stop_reason = self.stop_reason or reason
+            self.route_run.stop(self.stop_reason)
             self.task.cancel()
 
     async def run(self) -> None:
@@ -75,7 +76,7 @@ class GenerationJob:
                     await self.publisher.publish(kind, 0, prefix)
             await self._stream(outcome)
         except UpstreamError as exc:
-            outcome = Outcome("error", "error", _error_text(exc, self.route_run.attempts), exc.kind)
+            outcome = Outcome("error", "error", _error_text(exc, self.route_run.report.attempts), exc.kind)
             log.info("generation %s: upstream %s: %s", self.spec.message_id, exc.kind, exc.message)
         except asyncio.CancelledError:
             reason = self.stop_reason or "interrupted"
@@ -94,23 +95,18 @@ class GenerationJob:
         return self.route_run.answering
 
     async def _stream(self, outcome: Outcome) -> None:
-        await self.spec.router.start(self.route_run)  # raises when no model produced a first event
+        await self.router.start(self.route_run)  # raises when no model produced a first event
         async for event in self.route_run.events():
             match event:
                 case TextDelta(text=text) | ReasoningDelta(text=text) if text:
                     kind: Literal["text", "reasoning"] = (
                         "text" if isinstance(event, TextDelta) else "reasoning"
                     )
-                    if self.ttft_ms is None:
-                        self.ttft_ms = self._elapsed_ms()
                     start = len(self.live.text if kind == "text" else self.live.reasoning)
                     self.live.append(kind, text)
                     await self.publisher.publish(kind, start, text)
                 case Finish(reason=reason):
                     outcome.finish_reason = reason
-
-    def _elapsed_ms(self) -> int:
-        return int((time.monotonic() - self.started) * 1000)
 
     async def _flush_loop(self) -> None:
         written = (-1, -1)
@@ -128,13 +124,8 @@ class GenerationJob:
 
     def _who(self) -> dict[str, Any]:
         """The model that answered, else the last one asked, else the first choice (nothing ran yet)."""
-        run = self.route_run
-        if run.answered and run.provider is not None:
-            return {"model": run.model, "provider": run.provider}
-        if run.attempts:
-            return {"model": run.attempts[-1]["model"], "provider": run.attempts[-1]["provider"]}
-        first = first_choice(self.spec.plan)
-        return {"model": first.id, "provider": first.provider.name}
+        model, provider = self.route_run.who
+        return {"model": model, "provider": provider}
 
     async def _write_partial(self) -> bool:
         async with self.db.write() as session:
@@ -152,13 +143,10 @@ class GenerationJob:
         return bool(getattr(result, "rowcount", 1))
 
     async def _finish(self, outcome: Outcome) -> None:
-        spec, run = self.spec, self.route_run
-        run.settle()  # prices the answer (and a local-first probe spent on the way)
-        cost = run.cost if run.answered else run.extra_cost
-        latency = self._elapsed_ms()
-        usage = run.usage
-        who = self._who()
-        params = {**spec.params, "attempts": run.attempts}
+        spec = self.spec
+        report = self.route_run.report  # priced: the answer and a local-first probe spent on the way
+        usage, cost = report.usage, report.cost
+        params = {**spec.params, "attempts": list(report.attempts)}
         async with self.db.write() as session:
             await session.execute(
                 update(Message)
@@ -175,11 +163,12 @@ class GenerationJob:
                     tokens_reasoning=Message.tokens_reasoning + usage.reasoning_tokens,
                     tokens_cached=Message.tokens_cached + usage.cached_tokens,
                     cost=None if cost is None else func.coalesce(Message.cost, 0.0) + cost,
-                    latency_ms=latency,
-                    ttft_ms=self.ttft_ms,
+                    latency_ms=report.latency_ms,
+                    ttft_ms=report.ttft_ms,
                     params=params,
                     updated_at=utcnow(),
-                    **who,
+                    model=report.model,
+                    provider=report.provider,
                 )
             )
             await session.execute(
@@ -187,46 +176,32 @@ class GenerationJob:
                 .where(Conversation.id == spec.conversation_id)
                 .values(total_cost=Conversation.total_cost + (cost or 0.0), updated_at=utcnow())
             )
-            add_usage(session, self._usage_event(outcome, cost, latency, who))
+            # One row for the message, as ``/v1`` writes one per request: ``attempts`` lists every
+            # upstream call (model, provider, outcome, latency), failed ones included.
+            event = report.usage_event(
+                owner_id=spec.owner_id,
+                source="chat",
+                device_id=spec.device_id,
+                conversation_id=spec.conversation_id,
+                message_id=spec.message_id,
+            )
+            add_usage(session, event)
         self.final_status = outcome.status
         self.live.finish()
         await self.publisher.publish("done", 0, outcome.status)
         log.info(
-            "generation %s: %s via %s/%s (%s), %d+%d tokens, %d ms",
+            "generation %s: %s via %s (%s), %d+%d tokens, %s ms",
             spec.message_id,
             outcome.status,
-            who["provider"],
-            who["model"],
-            run.route,
+            report.model,
+            report.route,
             usage.input_tokens,
             usage.output_tokens,
-            latency,
-        )
-
-    def _usage_event(
-        self, outcome: Outcome, cost: float | None, latency: int, who: dict[str, Any]
-    ) -> UsageEvent:
-        """One row for the message, as ``/v1`` writes one per request: ``attempts`` lists every upstream
-        call (model, provider, outcome, latency), failed ones included."""
-        spec = self.spec
-        event = self.route_run.usage_event(
-            owner_id=spec.owner_id, source="chat", api_token_id=None, device_id=spec.device_id
-        )
-        return replace(
-            event,
-            provider=who["provider"],
-            model=who["model"],
-            conversation_id=spec.conversation_id,
-            message_id=spec.message_id,
-            cost=cost,
-            latency_ms=latency,
-            ttft_ms=self.ttft_ms,
-            status={"complete": "ok"}.get(outcome.status, outcome.status),
-            error_kind=outcome.error_kind,
+            report.latency_ms,
         )
 
 
-def _error_text(exc: UpstreamError, attempts: list[dict[str, Any]]) -> str:
+def _error_text(exc: UpstreamError, attempts: tuple[dict[str, Any], ...]) -> str:
     """The last failure, and when a chain was tried, what happened to each model before it."""
     if len(attempts) < 2:
         return exc.message

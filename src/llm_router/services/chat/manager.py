@@ -1,4 +1,4 @@
-"""Durable background generation: ``GenerationManager`` (``app.state.jobs``) owns this process's jobs.
+"""Durable background generation: ``GenerationManager`` (``AppServices.jobs``) owns this process's jobs.
 
 A job is an asyncio task independent of any HTTP connection: closing the tab changes nothing. At
 start-up, messages left ``pending``/``streaming`` by an earlier process become ``interrupted`` (their
@@ -24,17 +24,14 @@ from sqlalchemy import update
 from llm_router.core.ids import utcnow
 from llm_router.db.engine import Database
 from llm_router.db.models import Message
-from llm_router.providers.base import Usage
-from llm_router.providers.pricing import cost_of
+from llm_router.providers.registry import ProviderRegistry
 from llm_router.services.chat import turns
-from llm_router.services.chat.choice import ModelChoice, ModelResolver, ResolvedModel
 from llm_router.services.chat.conversations import RUNNING_STATUSES, get_message, owned_message
 from llm_router.services.chat.job import GenerationJob
 from llm_router.services.chat.live import LiveMessage, RedisRelay
 from llm_router.services.chat.titles import improve_title
-from llm_router.services.routing.cache import ResponseCache
-from llm_router.services.routing.config import RoutesFile
-from llm_router.services.routing.router import Router
+from llm_router.services.chat.turn_input import TurnInput, TurnPlanner
+from llm_router.services.routing import Router
 
 log = logging.getLogger(__name__)
 
@@ -44,38 +41,17 @@ SWEEP_INTERVAL = 2.0
 STOP_TIMEOUT = 10.0
 
 
-def price_of(model: ResolvedModel, usage: Usage) -> float | None:
-    return cost_of(model.provider.name, model.model_id, usage, is_local=model.is_local)
-
-
-class _Planning:
-    """A user's ``ModelResolver`` as the router's resolver (planning never lists models)."""
-
-    def __init__(self, resolver: ModelResolver) -> None:
-        self._resolver = resolver
-
-    def resolve(self, name: str) -> ResolvedModel:
-        return self._resolver.resolve(name)
-
-    def available_ids(self) -> list[str]:
-        return []
+ProvidersOf = Callable[[str], Awaitable[ProviderRegistry]]
+"""A user's view of the providers: the instance's, with the user's own keys and endpoints on top."""
 
 
 class GenerationManager:
     def __init__(
-        self,
-        db: Database,
-        resolver: ModelResolver,
-        relay: RedisRelay | None = None,
-        *,
-        owner_resolver: Callable[[str], Awaitable[ModelResolver]] | None = None,
-        routes: Callable[[], RoutesFile] | None = None,
+        self, db: Database, router: Router, providers_of: ProvidersOf, relay: RedisRelay | None = None
     ) -> None:
         self.db = db
-        self.resolver = resolver
-        self.owner_resolver = owner_resolver  # each user's own keys on top of the instance's
-        self.routes = routes or RoutesFile  # the routes file ``/v1`` uses (none: models by name only)
-        self._cache = ResponseCache()  # required by ``Router``; chat runs never use it (``run_of``)
+        self.router = router  # the app's one router (the routes file ``/v1`` follows too)
+        self.providers_of = providers_of
         self.relay = relay
         self._jobs: dict[str, GenerationJob] = {}
         self._background: set[asyncio.Task[None]] = set()
@@ -83,14 +59,15 @@ class GenerationManager:
 
     # ------------------------------------------------------------ life cycle
 
-    async def start(self) -> None:
+    async def open(self) -> None:
+        """At start-up: answers an earlier process left running become ``interrupted``."""
         count = await self.interrupt_orphans(all_running=self.db.is_sqlite)
         if count:
             log.info("marked %d unfinished answer(s) from an earlier run as interrupted", count)
         if not self.db.is_sqlite:
             self._sweeper = asyncio.create_task(self._sweep_forever(), name="generation-sweeper")
 
-    async def stop(self) -> None:
+    async def close(self) -> None:
         """Graceful shutdown: running answers end ``interrupted`` with their text stored."""
         if self._sweeper is not None:
             self._sweeper.cancel()
@@ -135,7 +112,7 @@ class GenerationManager:
         return list(self._jobs)
 
     def launch(self, spec: turns.JobSpec) -> None:
-        job = GenerationJob(spec, self.db, self.relay)
+        job = GenerationJob(spec, self.db, self.router, self.relay)
         self._jobs[spec.message_id] = job
         job.task = asyncio.create_task(self._run(job), name=f"generate-{spec.message_id}")
 
@@ -155,7 +132,7 @@ class GenerationManager:
         try:
             await improve_title(
                 self.db,
-                await self._resolver(spec.owner_id),
+                await self.providers_of(spec.owner_id),
                 owner_id=spec.owner_id,
                 conversation_id=spec.conversation_id,
                 prompt=spec.first_prompt,
@@ -165,13 +142,6 @@ class GenerationManager:
         except Exception:  # the first-words title stays; the answer is unaffected
             log.exception("title for conversation %s failed", spec.conversation_id)
 
-    async def _resolver(self, owner_id: str) -> ModelResolver:
-        return await self.owner_resolver(owner_id) if self.owner_resolver else self.resolver
-
-    async def _routing(self, owner_id: str) -> turns.ChatRouting:
-        resolver = await self._resolver(owner_id)
-        return turns.ChatRouting(resolver, Router(self.routes(), _Planning(resolver), price_of, self._cache))
-
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)
         self._background.add(task)
@@ -179,50 +149,12 @@ class GenerationManager:
 
     # ------------------------------------------------------------ turns (store, then start)
 
-    async def send(
-        self,
-        owner_id: str,
-        conversation_id: str,
-        content: str,
-        parent_id: str | None,
-        choice: ModelChoice,
-        device_id: str | None,
-    ) -> turns.Turn:
-        turn = await turns.send_message(
-            self.db,
-            await self._routing(owner_id),
-            owner_id,
-            conversation_id,
-            content,
-            parent_id,
-            choice,
-            device_id,
-        )
-        self.launch(turn.spec)
-        return turn
-
-    async def edit(self, owner_id: str, message_id: str, content: str, device_id: str | None) -> turns.Turn:
-        turn = await turns.edit_message(
-            self.db, await self._routing(owner_id), owner_id, message_id, content, device_id
-        )
-        self.launch(turn.spec)
-        return turn
-
-    async def regenerate(
-        self, owner_id: str, message_id: str, choice: ModelChoice, device_id: str | None
-    ) -> turns.Turn:
-        turn = await turns.regenerate_message(
-            self.db, await self._routing(owner_id), owner_id, message_id, choice, device_id
-        )
-        self.launch(turn.spec)
-        return turn
-
-    async def resume(self, owner_id: str, message_id: str, device_id: str | None) -> turns.Turn:
-        turn = await turns.continue_message(
-            self.db, await self._routing(owner_id), owner_id, message_id, device_id
-        )
-        self.launch(turn.spec)
-        return turn
+    async def start(self, turn: TurnInput) -> turns.Turn:
+        """Plan and store ``turn`` in one short transaction, then start its job; returns the messages."""
+        planner = TurnPlanner(self.router, await self.providers_of(turn.owner_id))
+        stored = await turns.store_turn(self.db, planner, turn)
+        self.launch(stored.spec)
+        return stored
 
     async def cancel(self, owner_id: str, message_id: str) -> Message:
         """Stop a running answer; its text so far is kept. Finished answers are returned unchanged."""

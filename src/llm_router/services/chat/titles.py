@@ -14,8 +14,7 @@ from sqlalchemy import update
 from llm_router.db.engine import Database
 from llm_router.db.models import Conversation
 from llm_router.providers.base import ChatMessage, ChatRequest, UpstreamError, collect
-from llm_router.providers.pricing import cost_of
-from llm_router.services.chat.choice import ModelResolver
+from llm_router.providers.registry import ProviderRegistry
 from llm_router.services.usage.records import UsageEvent, record_usage
 
 log = logging.getLogger(__name__)
@@ -44,7 +43,7 @@ def _clean(raw: str) -> str:
 
 async def improve_title(
     db: Database,
-    resolver: ModelResolver,
+    providers: ProviderRegistry,
     *,
     owner_id: str,
     conversation_id: str,
@@ -54,7 +53,7 @@ async def improve_title(
 ) -> None:
     """Ask the cheap model for a title; keep the first-words title on any failure. A conversation held
     on a local model (or marked ``#no_cloud``) never has its text sent to a cloud model for a title."""
-    model = resolver.cheap_model()
+    model = providers.cheap_model()
     if model is None or not (allow_cloud or model.is_local):
         return
     request = ChatRequest(
@@ -82,7 +81,7 @@ async def improve_title(
             tokens_out=usage.output_tokens,
             tokens_reasoning=usage.reasoning_tokens,
             tokens_cached=usage.cached_tokens,
-            cost=cost_of(model.provider.name, model.model_id, usage, is_local=model.is_local),
+            cost=model.price(usage),
             latency_ms=int((time.monotonic() - started) * 1000),
         ),
     )

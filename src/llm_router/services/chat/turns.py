@@ -1,5 +1,5 @@
 """The database half of a turn: send, edit, regenerate and continue each store their messages in ONE
-transaction and return a ``JobSpec`` that ``GenerationManager`` runs.
+transaction and return a ``JobSpec`` that ``GenerationManager`` runs. A turn arrives as one ``TurnInput``.
 
 The model name of a turn may be a route alias: the turn is planned by the routing service
 (``Router.plan``: fallback chain, local-first, ``#no_cloud``) exactly as a ``/v1`` request is, before
@@ -12,19 +12,18 @@ also holds across server processes; on PostgreSQL the conversation row is locked
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from llm_router.api.v1.errors import PolicyRefusal
 from llm_router.core.errors import AppError, Conflict, NotFound
 from llm_router.core.ids import new_id, utcnow
 from llm_router.db.engine import Database
 from llm_router.db.models import Conversation, Message
 from llm_router.providers.base import ChatMessage, ChatRequest, ReasoningLevel
-from llm_router.services.chat.choice import ModelChoice, ModelResolver, ResolvedModel
+from llm_router.providers.registry import ResolvedModel
 from llm_router.services.chat.conversations import (
     RUNNING_STATUSES,
     load_messages,
@@ -33,34 +32,13 @@ from llm_router.services.chat.conversations import (
 )
 from llm_router.services.chat.titles import title_from_prompt
 from llm_router.services.chat.tree import Tree
-from llm_router.services.routing.router import Plan, Router
+from llm_router.services.chat.turn_input import ModelChoice, TurnInput, TurnPlanner
+from llm_router.services.routing import Plan
 
 CONTINUE_PROMPT = (
     "Continue your previous answer exactly where it stopped. Do not repeat anything already written "
     "and do not add any preamble."
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ChatRouting:
-    """One user's view for a turn: their models (``resolver``) and the routes planned over them."""
-
-    resolver: ModelResolver
-    router: Router
-
-    def plan(self, name: str | None, request: ChatRequest) -> Plan:
-        """The plan for model (or route alias) ``name`` (``None``: the default model); raises a 400
-        ``PolicyRefusal`` when ``#no_cloud`` leaves no model to ask."""
-        name = name or self.resolver.resolve(None).id
-        try:
-            return self.router.plan(replace(request, model=name))
-        except PolicyRefusal:
-            what = "a route without a local model" if name in self.router.config.routes else "a cloud model"
-            raise PolicyRefusal(
-                "#no_cloud (in this message, earlier on this branch or in the system prompt): only a local "
-                f"model may answer, and {name!r} is {what}; pick a local model (e.g. /model ollama/…) or a "
-                "route with a local model. Nothing was sent or stored."
-            ) from None
 
 
 @dataclass(slots=True)
@@ -72,7 +50,6 @@ class JobSpec:
     conversation_id: str
     message_id: str
     plan: Plan  # the models to try, in order, and the request as sent upstream (``#no_cloud`` removed)
-    router: Router  # runs the plan (``Router.start``)
     prefix_text: str = ""  # ``continue``: the text already there, which the job appends to
     prefix_reasoning: str = ""
     first_prompt: str | None = None  # set on a conversation's first exchange, for its title
@@ -138,7 +115,7 @@ def _params(conversation: Conversation, choice: ModelChoice) -> dict[str, Any]:
 
 
 def _plan(
-    routing: ChatRouting,
+    routing: TurnPlanner,
     name: str | None,
     conversation: Conversation,
     params: dict[str, Any],
@@ -197,7 +174,7 @@ def _touch(conversation: Conversation, added: int, leaf_id: str) -> None:
 
 async def _user_turn(
     db: Database,
-    routing: ChatRouting,
+    routing: TurnPlanner,
     owner_id: str,
     conversation_id: str,
     content: str,
@@ -242,7 +219,6 @@ async def _user_turn(
             conversation_id=conversation.id,
             message_id=assistant.id,
             plan=plan,
-            router=routing.router,
             first_prompt=first_prompt,
             params=params,
         )
@@ -251,7 +227,7 @@ async def _user_turn(
 
 async def send_message(
     db: Database,
-    routing: ChatRouting,
+    routing: TurnPlanner,
     owner_id: str,
     conversation_id: str,
     content: str,
@@ -274,7 +250,7 @@ async def send_message(
 
 
 async def edit_message(
-    db: Database, routing: ChatRouting, owner_id: str, message_id: str, content: str, device_id: str | None
+    db: Database, routing: TurnPlanner, owner_id: str, message_id: str, content: str, device_id: str | None
 ) -> Turn:
     """A new sibling of a user message with the new text, answered; the original stays as it was."""
     async with db.read() as session:
@@ -296,7 +272,7 @@ async def edit_message(
 
 async def regenerate_message(
     db: Database,
-    routing: ChatRouting,
+    routing: TurnPlanner,
     owner_id: str,
     message_id: str,
     choice: ModelChoice,
@@ -318,9 +294,7 @@ async def regenerate_message(
         assistant.device_id = device_id
         _touch(conversation, 1, assistant.id)
         session.add(assistant)
-        spec = JobSpec(
-            owner_id, device_id, conversation.id, assistant.id, plan, routing.router, params=params
-        )
+        spec = JobSpec(owner_id, device_id, conversation.id, assistant.id, plan, params=params)
         return Turn(None, assistant, spec)
 
 
@@ -328,7 +302,7 @@ CONTINUABLE = ("interrupted", "error", "cancelled")
 
 
 async def continue_message(
-    db: Database, routing: ChatRouting, owner_id: str, message_id: str, device_id: str | None
+    db: Database, routing: TurnPlanner, owner_id: str, message_id: str, device_id: str | None
 ) -> Turn:
     """Generate on in place: the partial answer goes upstream as the assistant's turn, then the rest
     is appended to the same message."""
@@ -362,9 +336,32 @@ async def continue_message(
             conversation.id,
             message.id,
             plan,
-            routing.router,
             prefix_text=message.content,
             prefix_reasoning=message.reasoning_content,
             params=params,
         )
         return Turn(None, message, spec)
+
+
+async def store_turn(db: Database, planner: TurnPlanner, turn: TurnInput) -> Turn:
+    """Plan and store ``turn`` (user message and/or pending answer) in one transaction."""
+    if turn.kind == "send":
+        assert turn.conversation_id is not None
+        return await send_message(
+            db,
+            planner,
+            turn.owner_id,
+            turn.conversation_id,
+            turn.content,
+            turn.parent_id,
+            turn.choice,
+            turn.device_id,
+        )
+    assert turn.message_id is not None
+    if turn.kind == "edit":
+        return await edit_message(db, planner, turn.owner_id, turn.message_id, turn.content, turn.device_id)
+    if turn.kind == "regenerate":
+        return await regenerate_message(
+            db, planner, turn.owner_id, turn.message_id, turn.choice, turn.device_id
+        )
+    return await continue_message(db, planner, turn.owner_id, turn.message_id, turn.device_id)

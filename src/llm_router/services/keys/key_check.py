@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import httpx2
 
 from llm_router.providers.config import ProviderConfig
+from llm_router.providers.protocols import PROTOCOLS
 from llm_router.services.keys.ssrf import AddressPolicy
 from llm_router.services.keys.ssrf_client import guarded_client
 
@@ -25,33 +27,27 @@ class KeyCheck:
 
 
 async def check_key(config: ProviderConfig, policy: AddressPolicy) -> KeyCheck:
-    import anthropic  # lazily, as the adapters: the SDKs are heavy to import
-    import openai
-
+    # the protocol's adapter class gives its SDK's client and error classes (loaded lazily, as for the
+    # adapters: the SDKs are heavy to import)
+    adapter = PROTOCOLS[config.protocol]()
     async with guarded_client(policy, timeout=TEST_TIMEOUT) as http:
         try:
-            count = await _count_models(config, http)
-        except (openai.APIStatusError, anthropic.APIStatusError) as exc:
-            return KeyCheck(False, _status_message(exc.status_code))
-        except (openai.APIConnectionError, anthropic.APIConnectionError) as exc:
-            return KeyCheck(False, _connection_message(exc))
+            count = await _count_models(adapter.sdk_client, config, http)
+        except Exception as exc:
+            if isinstance(exc, adapter.sdk_errors.status):
+                return KeyCheck(False, _status_message(exc.status_code))
+            if isinstance(exc, adapter.sdk_errors.connection):
+                return KeyCheck(False, _connection_message(exc))
+            raise
     log.info("key test for provider %s: ok", config.name)
     return KeyCheck(True, f"the key works: {count} models available")
 
 
-async def _count_models(config: ProviderConfig, http: httpx2.AsyncClient) -> int:
-    import anthropic
-    import openai
-
+async def _count_models(sdk_client: type[Any], config: ProviderConfig, http: httpx2.AsyncClient) -> int:
     # The SDKs take the placeholder when there is no key (local servers usually need none).
     key = config.api_key or "none"
-    if config.protocol == "anthropic":
-        client = anthropic.AsyncAnthropic(
-            api_key=key, base_url=config.base_url, http_client=http, max_retries=0
-        )
-        return len([m async for m in client.models.list()])
-    oa = openai.AsyncOpenAI(api_key=key, base_url=config.base_url, http_client=http, max_retries=0)
-    return len([m async for m in oa.models.list()])
+    client = sdk_client(api_key=key, base_url=config.base_url, http_client=http, max_retries=0)
+    return len([m async for m in client.models.list()])
 
 
 def _status_message(status: int) -> str:

@@ -6,10 +6,9 @@ A key is only ever sent to the base URL it was saved with: changing the URL need
 
 from __future__ import annotations
 
-import inspect
 import logging
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import delete, or_, select
 
@@ -18,7 +17,9 @@ from llm_router.core.ids import new_id
 from llm_router.core.settings import Settings
 from llm_router.db.engine import Database
 from llm_router.db.models import ProviderKey, User
-from llm_router.providers.config import ANTHROPIC_URL, NAME_PATTERN, OPENAI_URL, ProviderConfig
+from llm_router.providers.config import NAME_PATTERN, ProviderConfig
+from llm_router.providers.protocols import PROTOCOLS
+from llm_router.providers.vendors import VENDORS, ProtocolName
 from llm_router.services.keys.master_key import (
     Cipher,
     VaultKeyError,
@@ -31,7 +32,8 @@ from llm_router.services.keys.ssrf import AddressPolicy, check_base_url, parse_b
 
 log = logging.getLogger(__name__)
 Scope = Literal["instance", "user"]
-DEFAULT_URLS = {"openai": OPENAI_URL, "anthropic": ANTHROPIC_URL}
+# an entry without a base URL goes to the vendor that owns its protocol (the vendor named like it)
+DEFAULT_URLS = {v.protocol: v.default_url for v in VENDORS if v.name == v.protocol and v.default_url}
 USER_KEYS_OFF = (
     "keys of your own are turned off on this server (LLM_ROUTER_USER_KEYS=false): ask an admin to add "
     "an instance-wide key instead"
@@ -43,7 +45,7 @@ class KeyInput:
     """What a client may set; None means "leave as it is" on update."""
 
     name: str | None = None
-    protocol: Literal["openai", "anthropic"] | None = None
+    protocol: ProtocolName | None = None
     base_url: str | None = None
     api_key: str | None = None
     scope: Scope | None = None
@@ -247,7 +249,7 @@ class Vault:
         return [self.to_config(row) for row in rows]
 
     def to_config(self, row: ProviderKey) -> ProviderConfig:
-        protocol: Literal["openai", "anthropic"] = "anthropic" if row.protocol == "anthropic" else "openai"
+        protocol: ProtocolName = cast(ProtocolName, row.protocol) if row.protocol in PROTOCOLS else "openai"
         return ProviderConfig(
             name=row.name,
             protocol=protocol,
@@ -294,13 +296,3 @@ async def _checked_url(url: str, policy: AddressPolicy) -> str:
 
 def _clean_models(models: list[str] | None) -> list[Any]:
     return [m.strip() for m in (models or []) if m.strip()][:500]
-
-
-async def publish(registry: object | None, vault: Vault) -> None:
-    """Hand the instance entries to the provider registry (``replace_dynamic``), when there is one."""
-    replace = getattr(registry, "replace_dynamic", None)
-    if replace is None:
-        return
-    result = replace(await vault.instance_configs())
-    if inspect.isawaitable(result):
-        await result

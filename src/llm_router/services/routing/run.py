@@ -1,10 +1,18 @@
-"""One routed request in flight: which models were tried, the answer's events, and what it all cost."""
+"""One routed request in flight, and the frozen report it hands back when it is over.
+
+A ``RouteRun`` is made by ``Router.prepare`` (``/v1``) or ``Router.run`` (the web chat), started by
+``Router.start`` (which picks the model that answers) and iterated for its events. Callers never set its
+fields: when the events are over (or the run failed or was stopped) ``run.report`` is a ``RouteReport``
+with everything a usage row or a message needs: the model that answered, the attempts, usage, cost,
+saving, TTFT, latency and status. The router (this package) is the only writer of a run's state.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from llm_router.providers.base import (
     Finish,
@@ -15,198 +23,51 @@ from llm_router.providers.base import (
     UpstreamError,
     Usage,
 )
-from llm_router.services.chat.choice import ResolvedModel
+from llm_router.providers.registry import ResolvedModel
 from llm_router.services.routing.cache import CachedAnswer, ResponseCache
+from llm_router.services.routing.plan import Plan
 from llm_router.services.usage.records import UsageEvent
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from llm_router.services.routing.router import Plan
-
 CONTENT_EVENTS = (TextDelta, ReasoningDelta, ToolCallDelta)
+RunStatus = Literal["ok", "error", "cancelled", "interrupted"]
+StopReason = Literal["cancelled", "interrupted"]
 
 
 def _ms(since: float) -> int:
     return int((time.perf_counter() - since) * 1000)
 
 
-class RouteRun:
-    """Created by ``Router.prepare``; ``Router.start`` picks the model; ``events()`` streams the answer.
+@dataclass(frozen=True, slots=True)
+class RouteReport:
+    """What a finished run did and cost; made once, by the run, and never changed."""
 
-    Deltas pass through as they come; ``Usage`` and ``Finish`` are held back and yielded last, in that
-    order, so every client-side encoder can put the final usage where its protocol wants it.
-    """
-
-    def __init__(
-        self, *, route: str, requested_model: str, price: Callable[[ResolvedModel, Usage], float | None]
-    ):
-        self.route = route
-        self.requested_model = requested_model
-        self.price = price
-        self.plan: Plan | None = None
-        self.started = time.perf_counter()
-        self.model = requested_model  # the catalog id of the model that answered
-        self.provider: str | None = None
-        self.attempts: list[dict[str, Any]] = []
-        self.confidence: float | None = None
-        self.cache_hit = False
-        self.cache_store: tuple[ResponseCache, str, float] | None = None
-        self.usage = Usage()
-        self.cost: float | None = None
-        self.extra_cost = 0.0  # spent on the way (a local probe that was not confident enough)
-        self.saving: float | None = None
-        self.ttft_ms: int | None = None
-        self.latency_ms: int | None = None
-        self.status = "ok"
-        self.error_kind: str | None = None
-        self.answered = False
-        self._answering: ResolvedModel | None = None
-        self._pending: list[StreamEvent] = []
-        self._stream: AsyncIterator[StreamEvent] | None = None
-        self._priced = False
-        self._done = False
-        self._finish: Finish | None = None
-        self._kept: list[StreamEvent] | None = None
-
-    @property
-    def answering(self) -> ResolvedModel | None:
-        """The model that answered (after ``Router.start``), or ``None`` (none did, or a cache hit)."""
-        return self._answering
-
-    @property
-    def route_header(self) -> str:
-        via = " (cache)" if self.cache_hit else ""
-        return f"{self.route} -> {self.model}{via}"
-
-    def add_attempt(self, model: ResolvedModel, outcome: str, started: float, **facts: Any) -> None:
-        usage: Usage | None = facts.pop("usage", None)
-        entry: dict[str, Any] = {"model": model.id, "provider": model.provider.name, "outcome": outcome}
-        entry["latency_ms"] = _ms(started)
-        if usage is not None:
-            entry.update(tokens_in=usage.input_tokens, tokens_out=usage.output_tokens)
-        entry.update({k: v for k, v in facts.items() if v is not None})
-        self.attempts.append(entry)
-
-    def _use(self, model: ResolvedModel) -> None:
-        self._answering = model
-        self.model = model.id
-        self.provider = model.provider.name
-        self.answered = True
-
-    async def begin(self, model: ResolvedModel, stream: AsyncIterator[StreamEvent]) -> None:
-        """Read up to the first content event; a failure before it raises (so the next model may try)."""
-        started = time.perf_counter()
-        buffered: list[StreamEvent] = []
-        try:
-            async for event in _until_content(stream):
-                buffered.append(event)
-        except UpstreamError as exc:
-            self.add_attempt(model, exc.kind, started)
-            raise
-        self.add_attempt(model, "ok", started)
-        self._use(model)
-        self._pending = buffered
-        self._stream = stream
-
-    def answer_locally(
-        self, model: ResolvedModel, answer: str, usage: Usage, cost: float | None, saving: float | None
-    ) -> None:
-        self._use(model)
-        self._pending = [TextDelta(answer), usage, Finish("stop")] if answer else [usage, Finish("stop")]
-        self.cost, self.saving, self._priced = cost, saving, True
-
-    def replay_cached(self, hit: CachedAnswer) -> None:
-        self.cache_hit = True
-        self.answered = True
-        self.model, self.provider = hit.model, hit.provider
-        self.attempts.append({"model": hit.model, "provider": hit.provider, "outcome": "cache_hit"})
-        self._pending = list(hit.events)
-        self.cost, self.saving, self._priced = 0.0, hit.cost, True
-
-    def failed(self, exc: UpstreamError) -> None:
-        self.status, self.error_kind = "error", exc.kind
-        self.latency_ms = _ms(self.started)
-        self.cost = self.extra_cost
-        self._done = True
-
-    async def events(self) -> AsyncGenerator[StreamEvent, None]:
-        finish: Finish | None = None
-        kept: list[StreamEvent] | None = [] if self.cache_store else None
-        ended = False
-        try:
-            async for event in _chain(self._pending, self._stream):
-                if isinstance(event, Usage):
-                    self.usage = event
-                elif isinstance(event, Finish):
-                    finish = event
-                else:
-                    if self.ttft_ms is None:
-                        self.ttft_ms = _ms(self.started)
-                    if kept is not None:
-                        kept.append(event)
-                    yield event
-            ended = True
-        except UpstreamError as exc:
-            self.failed(exc)
-            raise
-        finally:
-            if not ended and not self._done:  # the client went away before the end
-                self.status, self._done = "cancelled", True
-                self.latency_ms = _ms(self.started)
-                if self._stream is not None and hasattr(self._stream, "aclose"):
-                    await self._stream.aclose()
-        if finish is not None and finish.reason == "error":
-            error = UpstreamError(
-                "upstream_error",
-                "the upstream ended the answer with an error",
-                provider=self.provider or "",
-                model=self.model,
-            )
-            self.failed(error)
-            raise error
-        finish = finish or Finish("stop")
-        self._complete(finish, kept)
-        yield self.usage
-        yield finish
-
-    def _complete(self, finish: Finish, kept: list[StreamEvent] | None) -> None:
-        self._done = True
-        self.latency_ms = _ms(self.started)
-        self._finish = finish
-        self._kept = kept
-
-    def settle(self) -> None:
-        """Price the answer and fill the cache. Called when the usage row is made, after the response:
-        pricing takes a fraction of a millisecond that no client should wait for."""
-        if not self._priced and self._answering is not None and self._done:
-            self._priced = True
-            cost = self.price(self._answering, self.usage)
-            self.cost = cost + self.extra_cost if cost is not None else None
-            if self.attempts and self.status == "ok":
-                self.attempts[-1].update(
-                    tokens_in=self.usage.input_tokens, tokens_out=self.usage.output_tokens, cost=cost
-                )
-        finish, kept = self._finish, self._kept
-        if (
-            kept is not None
-            and self.cache_store
-            and finish is not None
-            and finish.reason in ("stop", "tool_calls")
-        ):
-            cache, key, ttl = self.cache_store
-            self.cache_store = None
-            cache.put(
-                key,
-                CachedAnswer(self.model, self.provider or "", (*kept, self.usage, finish), self.cost),
-                ttl,
-            )
+    route: str  # the alias used, or "direct"
+    requested_model: str
+    model: str  # the model that answered, else the last one asked, else the first planned
+    provider: str | None
+    answered: bool
+    status: RunStatus
+    error_kind: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    cost: float | None = None  # answer and anything spent on the way (a local probe); None: unknown
+    saving: float | None = None
+    confidence: float | None = None
+    cache_hit: bool = False
+    ttft_ms: int | None = None
+    latency_ms: int | None = None
+    attempts: tuple[dict[str, Any], ...] = ()
 
     def usage_event(
-        self, *, owner_id: str, source: str, api_token_id: str | None, device_id: str | None
+        self,
+        *,
+        owner_id: str,
+        source: str,
+        api_token_id: str | None = None,
+        device_id: str | None = None,
+        conversation_id: str | None = None,
+        message_id: str | None = None,
     ) -> UsageEvent:
-        self.settle()
-        usage = Usage() if self.cache_hit else self.usage
+        usage = Usage() if self.cache_hit else self.usage  # a hit cost nothing upstream
         return UsageEvent(
             owner_id=owner_id,
             source=source,
@@ -216,6 +77,8 @@ class RouteRun:
             route=self.route,
             device_id=device_id,
             api_token_id=api_token_id,
+            conversation_id=conversation_id,
+            message_id=message_id,
             tokens_in=usage.input_tokens,
             tokens_out=usage.output_tokens,
             tokens_reasoning=usage.reasoning_tokens,
@@ -228,8 +91,240 @@ class RouteRun:
             error_kind=self.error_kind,
             cache_hit=self.cache_hit,
             confidence=self.confidence,
-            attempts=self.attempts,
+            attempts=[dict(a) for a in self.attempts],
         )
+
+
+class RouteRun:
+    """Deltas pass through as they come; ``Usage`` and ``Finish`` are held back and yielded last, in that
+    order, so every client-side encoder can put the final usage where its protocol wants it."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.route = plan.route
+        self.requested_model = plan.request.model
+        self._first = plan.local or plan.chain[0]  # what a pending answer names until one has answered
+        self._started = time.perf_counter()
+        self._attempts: list[dict[str, Any]] = []
+        self._answering: ResolvedModel | None = None
+        self._answer_model: tuple[str, str] | None = None  # (model, provider) of a cache hit
+        self._confidence: float | None = None
+        self._cache_hit = False
+        self._cache_store: tuple[ResponseCache, str, float] | None = None
+        self._usage = Usage()
+        self._fixed_cost: tuple[float | None, float | None] | None = None  # (cost, saving) known up front
+        self._spent = 0.0  # on the way (a local probe that was not confident enough)
+        self._saving: float | None = None
+        self._ttft_ms: int | None = None
+        self._latency_ms: int | None = None
+        self._status: RunStatus = "ok"
+        self._error_kind: str | None = None
+        self._stop_reason: StopReason | None = None
+        self._pending: list[StreamEvent] = []
+        self._stream: AsyncIterator[StreamEvent] | None = None
+        self._done = False
+        self._finish: Finish | None = None
+        self._kept: list[StreamEvent] | None = None
+        self._report: RouteReport | None = None
+
+    # ------------------------------------------------------------ read by callers
+
+    @property
+    def answered(self) -> bool:
+        return self._answering is not None or self._answer_model is not None
+
+    @property
+    def answering(self) -> ResolvedModel | None:
+        """The model that answered (after ``Router.start``), or ``None`` (none did, or a cache hit)."""
+        return self._answering
+
+    @property
+    def cache_hit(self) -> bool:
+        return self._cache_hit
+
+    @property
+    def who(self) -> tuple[str, str | None]:
+        """(model, provider): the one answering, else the last one asked, else the first planned."""
+        if self._answer_model is not None:
+            return self._answer_model
+        if self._answering is not None:
+            return self._answering.id, self._answering.provider.name
+        if self._attempts:
+            return self._attempts[-1]["model"], self._attempts[-1]["provider"]
+        return self._first.id, self._first.provider.name
+
+    @property
+    def model(self) -> str:
+        return self.who[0]
+
+    @property
+    def route_header(self) -> str:
+        via = " (cache)" if self._cache_hit else ""
+        return f"{self.route} -> {self.model}{via}"
+
+    def stop(self, reason: StopReason) -> None:
+        """Say why the caller is about to stop the run (the chat job's cancel or shutdown)."""
+        self._stop_reason = self._stop_reason or reason
+
+    @property
+    def report(self) -> RouteReport:
+        """The run's facts, priced; a run that never ended is reported stopped (``cancelled``)."""
+        if self._report is None:
+            self._report = self._make_report()
+        return self._report
+
+    # ------------------------------------------------------------ written by the router
+
+    def _add_attempt(self, model: ResolvedModel, outcome: str, started: float, **facts: Any) -> None:
+        usage: Usage | None = facts.pop("usage", None)
+        entry: dict[str, Any] = {"model": model.id, "provider": model.provider.name, "outcome": outcome}
+        entry["latency_ms"] = _ms(started)
+        if usage is not None:
+            entry.update(tokens_in=usage.input_tokens, tokens_out=usage.output_tokens)
+        entry.update({k: v for k, v in facts.items() if v is not None})
+        self._attempts.append(entry)
+
+    async def _begin(self, model: ResolvedModel, stream: AsyncIterator[StreamEvent]) -> None:
+        """Read up to the first content event; a failure before it raises (so the next model may try)."""
+        started = time.perf_counter()
+        buffered: list[StreamEvent] = []
+        try:
+            async for event in _until_content(stream):
+                buffered.append(event)
+        except UpstreamError as exc:
+            self._add_attempt(model, exc.kind, started)
+            raise
+        self._add_attempt(model, "ok", started)
+        self._answering = model
+        self._pending = buffered
+        self._stream = stream
+
+    def _probe_spent(self, cost: float | None, confidence: float) -> None:
+        """A local-first probe that was not confident enough: its cost is spent for nothing."""
+        self._confidence = confidence
+        self._spent += cost or 0.0
+        self._saving = -(cost or 0.0)  # usually $0: local models are free
+
+    def _answer_locally(
+        self,
+        model: ResolvedModel,
+        answer: str,
+        usage: Usage,
+        cost: float | None,
+        saving: float | None,
+        confidence: float,
+    ) -> None:
+        self._answering = model
+        self._confidence = confidence
+        self._pending = [TextDelta(answer), usage, Finish("stop")] if answer else [usage, Finish("stop")]
+        self._fixed_cost = (cost, saving)
+
+    def _replay_cached(self, hit: CachedAnswer) -> None:
+        self._cache_hit = True
+        self._answer_model = (hit.model, hit.provider)
+        self._attempts.append({"model": hit.model, "provider": hit.provider, "outcome": "cache_hit"})
+        self._pending = list(hit.events)
+        self._fixed_cost = (0.0, hit.cost)
+
+    def _store_in(self, cache: ResponseCache, key: str, ttl_seconds: float) -> None:
+        self._cache_store = (cache, key, ttl_seconds)
+
+    def _failed(self, exc: UpstreamError) -> None:
+        self._status, self._error_kind = "error", exc.kind
+        self._latency_ms = _ms(self._started)
+        self._done = True
+
+    # ------------------------------------------------------------ the answer
+
+    async def events(self) -> AsyncGenerator[StreamEvent, None]:
+        finish: Finish | None = None
+        kept: list[StreamEvent] | None = [] if self._cache_store else None
+        ended = False
+        try:
+            async for event in _chain(self._pending, self._stream):
+                if isinstance(event, Usage):
+                    self._usage = event
+                elif isinstance(event, Finish):
+                    finish = event
+                else:
+                    if self._ttft_ms is None:
+                        self._ttft_ms = _ms(self._started)
+                    if kept is not None:
+                        kept.append(event)
+                    yield event
+            ended = True
+        except UpstreamError as exc:
+            self._failed(exc)
+            raise
+        finally:
+            if not ended and not self._done:  # the client went away, or the job was stopped
+                self._status, self._done = self._stop_reason or "cancelled", True
+                self._latency_ms = _ms(self._started)
+                if self._stream is not None and hasattr(self._stream, "aclose"):
+                    await self._stream.aclose()
+        if finish is not None and finish.reason == "error":
+            provider = self.who[1] or ""
+            error = UpstreamError(
+                "upstream_error",
+                "the upstream ended the answer with an error",
+                provider=provider,
+                model=self.model,
+            )
+            self._failed(error)
+            raise error
+        finish = finish or Finish("stop")
+        self._done = True
+        self._latency_ms = _ms(self._started)
+        self._finish, self._kept = finish, kept
+        yield self._usage
+        yield finish
+
+    def _make_report(self) -> RouteReport:
+        if not self._done:  # stopped before any event was read (e.g. while a fallback chain waited)
+            self._status, self._done = self._stop_reason or "cancelled", True
+            self._latency_ms = _ms(self._started)
+        attempts = [dict(a) for a in self._attempts]
+        if self._fixed_cost is not None:
+            cost, saving = self._fixed_cost
+        elif self._answering is not None:
+            price = self._answering.price(self._usage)
+            cost = price + self._spent if price is not None else None
+            saving = self._saving
+            if attempts and self._status == "ok":
+                attempts[-1].update(
+                    tokens_in=self._usage.input_tokens, tokens_out=self._usage.output_tokens, cost=price
+                )
+        else:
+            cost, saving = self._spent, self._saving
+        model, provider = self.who
+        report = RouteReport(
+            route=self.route,
+            requested_model=self.requested_model,
+            model=model,
+            provider=provider,
+            answered=self.answered,
+            status=self._status,
+            error_kind=self._error_kind,
+            usage=self._usage,
+            cost=cost,
+            saving=saving,
+            confidence=self._confidence,
+            cache_hit=self._cache_hit,
+            ttft_ms=self._ttft_ms,
+            latency_ms=self._latency_ms,
+            attempts=tuple(attempts),
+        )
+        self._fill_cache(report)
+        return report
+
+    def _fill_cache(self, report: RouteReport) -> None:
+        finish, kept, store = self._finish, self._kept, self._cache_store
+        if kept is None or store is None or finish is None or finish.reason not in ("stop", "tool_calls"):
+            return
+        cache, key, ttl = store
+        self._cache_store = None
+        answer = CachedAnswer(report.model, report.provider or "", (*kept, report.usage, finish), report.cost)
+        cache.put(key, answer, ttl)
 
 
 async def _until_content(stream: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:

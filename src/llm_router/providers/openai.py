@@ -1,5 +1,10 @@
-"""OpenAI Chat Completions through the official SDK: OpenAI itself and every compatible server
-(OpenRouter, Ollama's /v1, llama.cpp, vLLM, LM Studio, Groq…). Always streams; ``base.collect`` gathers.
+"""The OpenAI Chat Completions protocol through the official SDK: OpenAI itself and every compatible
+server (OpenRouter, Ollama's /v1, llama.cpp, vLLM, LM Studio, Groq…). Always streams; ``base.collect``
+gathers.
+
+The request: our ``ChatRequest`` as the JSON body of ``POST /chat/completions`` (what
+``chat.completions.create`` would send), and what was decided on the way (reasoning effort, dropped
+parameters) for ``Finish.metadata``. The answer: the stream's chunks as our events.
 """
 
 from __future__ import annotations
@@ -12,21 +17,21 @@ import openai
 import orjson
 
 from llm_router.providers import errors
+from llm_router.providers._http import HttpClient, SdkStreamModel
 from llm_router.providers.base import (
+    ChatMessage,
     ChatRequest,
     Finish,
     FinishReason,
+    ImagePart,
     ReasoningDelta,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
     Usage,
 )
-from llm_router.providers.capabilities import capabilities_for
+from llm_router.providers.capabilities import Capabilities, capabilities_for, nearest_effort
 from llm_router.providers.config import ProviderConfig
-from llm_router.providers.openai_request import build_params
-from llm_router.providers.sdk_options import CONNECT_TIMEOUT, DEFAULT_TIMEOUT, NO_KEY, HttpClient
-from llm_router.providers.sdk_stream import SdkStreamModel
 
 log = logging.getLogger(__name__)
 
@@ -49,25 +54,19 @@ class OpenAIChatModel(SdkStreamModel):
     """A ``ChatModel`` for one OpenAI-protocol endpoint."""
 
     path = "/chat/completions"
+    sdk_client = openai.AsyncOpenAI
     sdk_errors = SDK_ERRORS
     log = log
 
     def __init__(
         self, config: ProviderConfig, *, http_client: HttpClient | None = None, max_retries: int = 2
     ) -> None:
-        client = openai.AsyncOpenAI(
-            api_key=config.api_key or NO_KEY,
-            base_url=config.base_url,
-            max_retries=max_retries,
-            timeout=httpx2.Timeout(DEFAULT_TIMEOUT, connect=CONNECT_TIMEOUT),
-            http_client=http_client,
-        )
+        super().__init__(config, http_client=http_client, max_retries=max_retries)
         if config.key_source != "env" or config.name != "openai":
             # the SDK adds OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment to every request;
             # they are OpenAI's business, not another vendor's
-            client.organization = None
-            client.project = None
-        super().__init__(config, client)
+            self._client.organization = None
+            self._client.project = None
 
     def prepare(self, request: ChatRequest) -> tuple[dict[str, Any], _StreamState]:
         body, metadata = build_params(request, capabilities_for(request.model))
@@ -79,6 +78,93 @@ class OpenAIChatModel(SdkStreamModel):
             return [model.id async for model in self._client.models.list()]
         except Exception as exc:
             raise self._fail(exc, "-", mid_stream=False) from None
+
+
+# ---------------------------------------------------------------- the request
+
+
+def build_params(request: ChatRequest, caps: Capabilities) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The request body, and what was decided about it (for ``Finish.metadata``)."""
+    dropped: list[str] = []
+    params: dict[str, Any] = {
+        "model": request.model,
+        "messages": _messages(request),
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    metadata: dict[str, Any] = {}
+    if request.temperature is not None:
+        if caps.temperature:
+            params["temperature"] = request.temperature
+        else:
+            dropped.append("temperature")
+    if request.max_tokens is not None:
+        params[caps.max_tokens_param] = request.max_tokens
+    if request.reasoning is not None:
+        effort = nearest_effort(request.reasoning, caps.reasoning_efforts)
+        if caps.reasoning_style == "effort" and effort is not None:
+            params["reasoning_effort"] = metadata["reasoning_effort"] = effort
+        elif request.reasoning != "none":
+            dropped.append("reasoning")
+    if request.stop:
+        params["stop"] = list(request.stop)
+    if request.tools:
+        params["tools"] = [
+            {
+                "type": "function",
+                "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
+            }
+            for t in request.tools
+        ]
+    if request.tool_choice is not None:
+        params["tool_choice"] = _tool_choice(request.tool_choice)
+    if request.logprobs:
+        if caps.logprobs:
+            params["logprobs"] = True
+        else:
+            dropped.append("logprobs")
+    if dropped:
+        metadata["dropped"] = dropped
+    return params, metadata
+
+
+def _tool_choice(choice: str | dict[str, Any]) -> Any:
+    if isinstance(choice, dict) and "name" in choice:
+        return {"type": "function", "function": {"name": choice["name"]}}
+    return choice
+
+
+def _messages(request: ChatRequest) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if request.system:
+        out.append({"role": "system", "content": request.system})
+    out.extend(_message(m) for m in request.messages)
+    return out
+
+
+def _message(message: ChatMessage) -> dict[str, Any]:
+    if message.role == "tool":
+        return {"role": "tool", "tool_call_id": message.tool_call_id or "", "content": message.text()}
+    if message.role == "assistant":
+        out: dict[str, Any] = {"role": "assistant", "content": message.text() or None}
+        if message.tool_calls:
+            out["tool_calls"] = [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in message.tool_calls
+            ]
+        return out
+    if isinstance(message.content, str):
+        return {"role": "user", "content": message.content}
+    parts: list[dict[str, Any]] = [
+        {"type": "image_url", "image_url": {"url": p.url}}
+        if isinstance(p, ImagePart)
+        else {"type": "text", "text": p.text}
+        for p in message.content
+    ]
+    return {"role": "user", "content": parts}
+
+
+# ---------------------------------------------------------------- the stream
 
 
 def _chunk(data: bytes, response: httpx2.Response) -> dict[str, Any]:

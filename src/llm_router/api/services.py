@@ -1,0 +1,172 @@
+"""The composition root: everything the app needs, built once in one visible order, closed in reverse.
+
+``open_services(settings, routes)`` is used by the app's lifespan; routes reach its typed fields through
+the ``Annotated`` dependencies in ``api/deps.py``. Nothing else creates services, and nothing is made
+lazily on a first request. The order matters and is written down here only:
+
+1. database (migrated), prices loading in the background;
+2. the providers file, read once; the SSRF policy; the instance provider registry, whose clients for
+   custom endpoints all go through the SSRF-guarded transport built from that policy; the catalog;
+3. the key vault (a wrong master key stops start-up), users' views, the key-change service, which
+   publishes the vault's instance entries into the registry;
+4. limits (Redis when configured), the one router, the generation jobs, the usage writer, API tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+
+from llm_router.core.settings import Settings
+from llm_router.db.engine import Database
+from llm_router.db.migrate import migrate_if_needed
+from llm_router.providers.catalog import ModelCatalog
+from llm_router.providers.config import ProviderConfig, load_provider_configs
+from llm_router.providers.pricing import load_prices
+from llm_router.providers.registry import ProviderRegistry
+from llm_router.services.accounts.auth import LoginGuard
+from llm_router.services.accounts.limits import (
+    RateLimiter,
+    RedisFailureThrottle,
+    RedisLimits,
+    RedisRateLimiter,
+    RequestLimiter,
+)
+from llm_router.services.accounts.tokens import TokenVerifier
+from llm_router.services.chat.live import RedisRelay
+from llm_router.services.chat.manager import GenerationManager
+from llm_router.services.keys.provider_keys import ProviderKeys
+from llm_router.services.keys.ssrf import AddressPolicy
+from llm_router.services.keys.ssrf_client import provider_client_factory
+from llm_router.services.keys.user_providers import UserProviders
+from llm_router.services.keys.vault import Vault, open_cipher
+from llm_router.services.routing import Router, RoutesFile
+from llm_router.services.usage.log import UsageWriter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AppServices:
+    settings: Settings
+    db: Database
+    providers: ProviderRegistry  # the instance's (environment, file, instance vault keys)
+    catalog: ModelCatalog
+    vault: Vault
+    user_providers: UserProviders  # each user's view: the instance's plus the user's own keys
+    keys: ProviderKeys
+    login_guard: LoginGuard
+    rate_limiter: RequestLimiter | None  # None with LLM_ROUTER_AUTH=none (only the owner)
+    router: Router
+    jobs: GenerationManager
+    usage_writer: UsageWriter
+    token_verifier: TokenVerifier
+
+
+def provider_registry(configs: list[ProviderConfig], policy: AddressPolicy) -> ProviderRegistry:
+    """The instance registry; every client it makes goes through the SSRF guard of ``policy``."""
+    return ProviderRegistry(configs, http_client_factory=provider_client_factory(policy))
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, routes: RoutesFile) -> AsyncIterator[AppServices]:
+    async with AsyncExitStack() as stack:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = Database(settings.effective_database_url)
+        stack.push_async_callback(db.dispose)
+        await migrate_if_needed(db)
+        # genai-prices loads in a worker thread while the server already answers (0.2 s of start-up)
+        asyncio.get_running_loop().run_in_executor(None, load_prices)
+
+        configs = load_provider_configs(settings)
+        policy = AddressPolicy.from_entries(settings.allowed_private_hosts)
+        providers = provider_registry(configs, policy)
+        stack.push_async_callback(providers.aclose)
+        catalog = ModelCatalog(providers)
+        catalog.start()
+        stack.push_async_callback(catalog.stop)
+
+        vault = Vault(db, await open_cipher(settings, db), policy, user_keys=settings.user_keys)
+        user_providers = UserProviders(vault, lambda: providers)
+        stack.push_async_callback(user_providers.aclose)
+        keys = ProviderKeys(vault, providers, user_providers, tuple(configs))
+        await keys.publish_instance()
+
+        login_guard, rate_limiter, redis = _limits(settings)
+        if redis is not None:
+            stack.push_async_callback(redis.close)
+
+        router = Router(routes)
+        jobs = GenerationManager(
+            db,
+            router,
+            user_providers.for_user,
+            RedisRelay(settings.redis_url) if settings.redis_url else None,
+        )
+        await jobs.open()
+        stack.push_async_callback(jobs.close)  # running answers end "interrupted", their text stored
+        usage_writer = UsageWriter(db)
+        stack.push_async_callback(usage_writer.drain)  # rows of finished /v1 requests still being written
+
+        yield AppServices(
+            settings=settings,
+            db=db,
+            providers=providers,
+            catalog=catalog,
+            vault=vault,
+            user_providers=user_providers,
+            keys=keys,
+            login_guard=login_guard,
+            rate_limiter=rate_limiter,
+            router=router,
+            jobs=jobs,
+            usage_writer=usage_writer,
+            token_verifier=TokenVerifier(db),
+        )
+
+
+def _limits(settings: Settings) -> tuple[LoginGuard, RequestLimiter | None, RedisLimits | None]:
+    """Login throttle and request rate limits: in Redis when there is one (shared by every process)."""
+    per_minute = settings.rate_limit_per_minute
+    # The rate limits keep one account or token from starving the others; with LLM_ROUTER_AUTH=none
+    # there is only the owner, and a limit would only throttle the owner's own tools.
+    limited = settings.auth != "none"
+    if not settings.redis_url:
+        return LoginGuard(), RateLimiter(per_minute) if limited else None, None
+    redis = RedisLimits(settings.redis_url)
+    guard = LoginGuard(RedisFailureThrottle(redis, "account"), RedisFailureThrottle(redis, "ip"))
+    return guard, RedisRateLimiter(redis, per_minute) if limited else None, redis
+
+
+def attach(app: FastAPI, services: AppServices) -> None:
+    """Make ``services`` the app's (the lifespan does this once, before the first request)."""
+    app.state.services = services
+
+
+def services_of(request: Request) -> AppServices:
+    services: AppServices = request.app.state.services
+    return services
+
+
+def warn_if_exposed(settings: Settings) -> None:
+    if settings.auth == "none" and not _is_loopback(settings.host):
+        log.warning(
+            "LLM_ROUTER_AUTH=none while listening on %s: anyone who can reach this address acts as the "
+            "owner; use LLM_ROUTER_AUTH=password unless this network is isolated",
+            settings.host,
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

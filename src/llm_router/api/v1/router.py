@@ -1,0 +1,11 @@
+"""The ``/v1`` gateway's routes, one router for the app to include."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from llm_router.api.v1 import anthropic, openai
+
+router = APIRouter()
+router.include_router(openai.router)
+router.include_router(anthropic.router)

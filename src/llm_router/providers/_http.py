@@ -1,0 +1,159 @@
+"""What every protocol module shares: one streamed call made by the official SDK, read here as server-sent
+events.
+
+The SDK makes the call (auth, base URL, retries, timeouts, its error types); the adapter only turns each
+event into ours (``StreamReader``), without the SDK building a pydantic model per chunk: parsing every
+chunk into the SDK's pydantic models was most of the router's added latency, and the adapters only need a
+few fields of each event. Every failure, before or during the stream, goes through the adapter's one
+error mapping; the response is always closed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any, ClassVar, Protocol, TypedDict
+
+import httpx2
+
+from llm_router.providers import errors
+from llm_router.providers.base import ChatRequest, StreamEvent, UpstreamError, Usage
+from llm_router.providers.config import ProviderConfig
+
+# Both SDKs run on httpx2 (the Anthropic SDK refuses classic httpx clients), so a caller-supplied client
+# (e.g. an SSRF-guarding transport for user-entered endpoints) is an httpx2 one.
+HttpClient = httpx2.AsyncClient
+DEFAULT_TIMEOUT = 600.0  # seconds for a whole call; reasoning models can think for minutes
+CONNECT_TIMEOUT = 10.0
+NO_KEY = "no-key"  # keyless local servers; an explicit value stops the SDK reading OPENAI_API_KEY
+
+
+class CallOptions(TypedDict, total=False):
+    """The part of both SDKs' per-call ``RequestOptions`` a ``ChatRequest`` decides."""
+
+    timeout: httpx2.Timeout
+    max_retries: int
+
+
+def call_options(request: ChatRequest) -> CallOptions:
+    """This request's timeout and retry count, where it sets them."""
+    options: CallOptions = {}
+    if request.timeout is not None:
+        options["timeout"] = httpx2.Timeout(request.timeout, connect=min(request.timeout, CONNECT_TIMEOUT))
+    if request.max_retries is not None:
+        options["max_retries"] = request.max_retries
+    return options
+
+
+class StreamReader(Protocol):
+    """One call's stream, event by event; remembers what only arrives at the end."""
+
+    def read(self, name: bytes, data: bytes, response: httpx2.Response) -> list[StreamEvent]:
+        """Our events for one SSE event; an error event raises what the SDK's own stream would."""
+        ...
+
+    def end(self) -> list[StreamEvent] | None:
+        """The closing ``Usage``/``Finish`` events, or ``None`` when the stream was cut short."""
+        ...
+
+
+class SdkStreamModel:
+    """Base of the adapters: ``stream`` posts ``path`` with ``sdk_client`` and reads the answer with the
+    reader ``prepare`` gives. A protocol module sets the class variables and writes ``prepare`` and
+    ``list_models``."""
+
+    path: ClassVar[str]
+    sdk_client: ClassVar[type[Any]]  # the SDK's async client class (``AsyncOpenAI``, ``AsyncAnthropic``)
+    sdk_errors: ClassVar[errors.SdkErrors]
+    log: ClassVar[logging.Logger]
+
+    def __init__(
+        self, config: ProviderConfig, *, http_client: HttpClient | None = None, max_retries: int = 2
+    ) -> None:
+        self.provider = config.name
+        self.config = config
+        self._client: Any = self.sdk_client(
+            api_key=config.api_key or NO_KEY,
+            base_url=config.base_url,
+            max_retries=max_retries,
+            timeout=httpx2.Timeout(DEFAULT_TIMEOUT, connect=CONNECT_TIMEOUT),
+            http_client=http_client,
+        )
+
+    def prepare(self, request: ChatRequest) -> tuple[dict[str, Any], StreamReader]:
+        """The request body and a reader for its stream."""
+        raise NotImplementedError
+
+    async def list_models(self) -> list[str]:
+        """The ids the endpoint lists."""
+        raise NotImplementedError
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        body, reader = self.prepare(request)
+        started = time.monotonic()
+        try:
+            response: httpx2.Response = await self._client.post(
+                self.path, body=body, options=call_options(request), cast_to=httpx2.Response, stream=True
+            )
+        except Exception as exc:
+            raise self._fail(exc, request.model, mid_stream=False) from None
+        try:
+            async for name, data in sse_events(response):
+                for event in reader.read(name, data, response):
+                    yield event
+        except Exception as exc:
+            raise self._fail(exc, request.model, mid_stream=True) from None
+        finally:
+            await response.aclose()
+        closing = reader.end()
+        if closing is None:
+            raise self._fail(errors.cut_short(self.provider, request.model), request.model, mid_stream=True)
+        for event in closing:
+            yield event
+        usage = next((e for e in closing if isinstance(e, Usage)), Usage())
+        self.log.info(
+            "upstream %s/%s: %s in %d ms, %d in / %d out tokens",
+            self.provider,
+            request.model,
+            getattr(closing[-1], "reason", "?"),
+            (time.monotonic() - started) * 1000,
+            usage.input_tokens,
+            usage.output_tokens,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    def _fail(self, exc: Exception, model: str, *, mid_stream: bool) -> UpstreamError:
+        error = errors.map_error(exc, self.config, model, mid_stream=mid_stream, sdk=self.sdk_errors)
+        return errors.log_failure(self.log, exc, error, self.sdk_errors, mid_stream=mid_stream)
+
+
+async def sse_events(response: httpx2.Response) -> AsyncIterator[tuple[bytes, bytes]]:
+    """Server-sent events read straight from the SDK's raw HTTP response: ``(event, data)`` of each
+    event; ``event`` is empty when the server names none, multi-line data is joined with newlines. Lines
+    end in LF or CRLF (what every LLM API sends)."""
+    buffer = b""
+    event = b""
+    data: list[bytes] = []
+    async for chunk in response.aiter_bytes():
+        buffer += chunk
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            if not line:  # a blank line ends the event
+                if data:
+                    yield event, b"\n".join(data)
+                event, data = b"", []
+                continue
+            name, _, value = line.partition(b":")
+            if value.startswith(b" "):
+                value = value[1:]
+            if name == b"data":
+                data.append(value)
+            elif name == b"event":
+                event = value
+    if data:  # a stream that ended without the final blank line
+        yield event, b"\n".join(data)
