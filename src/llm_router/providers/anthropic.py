@@ -58,6 +58,7 @@ _FINISH: dict[str, FinishReason] = {
 class AnthropicMessagesModel(SdkStreamModel):
     """A ``ChatModel`` for one Anthropic-protocol endpoint."""
 
+    protocol = "anthropic"
     path = "/v1/messages"
     sdk_client = anthropic.AsyncAnthropic
     sdk_errors = SDK_ERRORS
@@ -66,6 +67,29 @@ class AnthropicMessagesModel(SdkStreamModel):
     def prepare(self, request: ChatRequest) -> tuple[dict[str, Any], _StreamState]:
         body, metadata = build_params(request, capabilities_for(request.model))
         return body, _StreamState(metadata)
+
+    def raw_reader(self) -> _StreamState:
+        return _StreamState({})
+
+    def read_whole(self, body: Any) -> list[StreamEvent]:
+        """A whole message read as its stream would have been: blocks, usage, stop reason."""
+        state = _StreamState({})
+        events = state._on_event({"type": "message_start", "message": body})
+        for index, block in enumerate(body.get("content") or ()):
+            events += state._on_event({"type": "content_block_start", "index": index, "content_block": block})
+            match block.get("type"):
+                case "text":
+                    events += state._delta(index, {"type": "text_delta", "text": block.get("text")})
+                case "thinking":
+                    events += state._delta(
+                        index, {"type": "thinking_delta", "thinking": block.get("thinking")}
+                    )
+                case "tool_use":
+                    arguments = orjson.dumps(block.get("input") or {}).decode()
+                    events += state._delta(index, {"type": "input_json_delta", "partial_json": arguments})
+        state._on_event({"type": "message_delta", "delta": {"stop_reason": body.get("stop_reason")}})
+        state.stopped = True
+        return events + (state.end() or [])
 
     async def list_models(self) -> list[str]:
         try:

@@ -93,6 +93,18 @@ class ToolSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class RawRequest:
+    """A client's own request, to forward as it was sent when the upstream speaks the client's protocol
+    (pass-through): the adapter changes only ``model``. Adapters of another protocol ignore it and build
+    their body from the neutral fields."""
+
+    protocol: str  # the client's wire protocol: "openai" | "anthropic"
+    body: dict[str, Any]  # the client's JSON body (``#no_cloud`` already removed)
+    headers: tuple[tuple[str, str], ...] = ()  # protocol headers to pass on (``anthropic-beta``…)
+    path: str | None = None  # the upstream path below the base URL; None: the protocol's chat path
+
+
+@dataclass(frozen=True, slots=True)
 class ChatRequest:
     model: str  # the provider's own model id (no ``provider/`` prefix)
     messages: tuple[ChatMessage, ...]
@@ -108,6 +120,7 @@ class ChatRequest:
     # the SDK's own retries of this call (429/5xx/connection); None = the adapter's default. A fallback
     # chain sets 0 for every model but its last, so a rate limit moves on instead of waiting to retry.
     max_retries: int | None = None
+    raw: RawRequest | None = None  # the client's request, for an upstream of the same protocol
 
 
 # ---------------------------------------------------------------- stream events
@@ -158,7 +171,17 @@ class Finish:
     type: Literal["finish"] = "finish"
 
 
-StreamEvent = TextDelta | ReasoningDelta | ToolCallDelta | Usage | Finish
+@dataclass(frozen=True, slots=True)
+class WireBytes:
+    """Upstream bytes to forward as they came (pass-through): one SSE event, or a whole JSON body. The
+    adapter yields it before the neutral events read from the same bytes (which feed the run's report)."""
+
+    data: bytes
+    name: bytes = b""  # the SSE event's name, when the protocol names events
+    type: Literal["wire"] = "wire"
+
+
+StreamEvent = TextDelta | ReasoningDelta | ToolCallDelta | Usage | Finish | WireBytes
 
 
 # ---------------------------------------------------------------- errors

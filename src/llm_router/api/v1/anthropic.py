@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 
@@ -17,7 +19,7 @@ async def create_message(call: V1Call) -> Response:
     body = await call.body(anthropic_wire.MessagesBody)
     return await call.respond(
         "anthropic",
-        anthropic_wire.to_chat_request(body),
+        replace(anthropic_wire.to_chat_request(body), raw=call.raw("anthropic")),
         stream=body.stream,
         render=anthropic_wire.message_json,
         encoder=AnthropicStreamEncoder,

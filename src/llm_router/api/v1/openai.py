@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,7 +21,7 @@ async def chat_completions(call: V1Call) -> Response:
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     return await call.respond(
         "openai",
-        openai_wire.to_chat_request(body),
+        replace(openai_wire.to_chat_request(body), raw=call.raw("openai")),
         stream=body.stream,
         render=openai_wire.completion_json,
         encoder=lambda model: openai_wire.OpenAIStreamEncoder(model, include_usage=include_usage),
