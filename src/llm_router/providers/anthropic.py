@@ -188,7 +188,13 @@ def _blocks(message: ChatMessage) -> list[dict[str, Any]]:
     if message.role == "tool":
         return [{"type": "tool_result", "tool_use_id": message.tool_call_id or "", "content": message.text()}]
     parts = [message.content] if isinstance(message.content, str) else message.content
-    blocks: list[dict[str, Any]] = []
+    blocks: list[dict[str, Any]] = [
+        {"type": "redacted_thinking", "data": t.redacted}
+        if t.redacted is not None
+        else {"type": "thinking", "thinking": t.text, "signature": t.signature}
+        for t in message.thinking
+        if t.signature or t.redacted is not None  # unsigned thinking (another provider's) is refused
+    ]
     for part in parts:
         if isinstance(part, str):
             if part:
@@ -281,6 +287,8 @@ class _StreamState:
                 return [TextDelta(delta["text"])] if delta.get("text") else []
             case "thinking_delta":
                 return [ReasoningDelta(delta["thinking"])] if delta.get("thinking") else []
+            case "signature_delta":
+                return [ReasoningDelta("", signature=delta["signature"])] if delta.get("signature") else []
             case "input_json_delta":
                 call = self.tool_index.setdefault(index, len(self.tool_index))
                 return [ToolCallDelta(index=call, arguments=delta.get("partial_json") or "")]

@@ -69,13 +69,26 @@ class ToolCall:
 
 
 @dataclass(frozen=True, slots=True)
+class ThinkingBlock:
+    """A model's thinking as its provider returned it, carried back unchanged in later turns: Anthropic
+    refuses a tool loop whose thinking lost its signature. ``redacted``: the opaque data of a
+    ``redacted_thinking`` block (then ``text`` is empty)."""
+
+    text: str = ""
+    signature: str = ""
+    redacted: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChatMessage:
-    """One turn. ``content`` is a string or a list of parts; tool turns carry their ids."""
+    """One turn. ``content`` is a string or a list of parts; tool turns carry their ids; an assistant
+    turn carries its thinking blocks (they go back only to a protocol that has them)."""
 
     role: Literal["user", "assistant", "tool"]
     content: str | list[ContentPart] = ""
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
+    thinking: tuple[ThinkingBlock, ...] = ()
 
     def text(self) -> str:
         if isinstance(self.content, str):
@@ -135,6 +148,7 @@ class TextDelta:
 @dataclass(frozen=True, slots=True)
 class ReasoningDelta:
     text: str
+    signature: str = ""  # set on the piece that closes a thinking block whose provider signs it
     type: Literal["reasoning"] = "reasoning"
 
 
@@ -235,6 +249,7 @@ class ChatResult:
 
     text: str = ""
     reasoning: str = ""
+    reasoning_signature: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     finish: Finish | None = None
@@ -250,8 +265,9 @@ async def collect(events: AsyncIterator[StreamEvent]) -> ChatResult:
         match event:
             case TextDelta(text=t):
                 text.append(t)
-            case ReasoningDelta(text=t):
+            case ReasoningDelta(text=t, signature=signature):
                 reasoning.append(t)
+                result.reasoning_signature = signature or result.reasoning_signature
             case ToolCallDelta(index=i, id=call_id, name=name, arguments=args):
                 call = calls.setdefault(i, {"id": "", "name": "", "arguments": ""})
                 call["id"] = call_id or call["id"]

@@ -19,7 +19,7 @@ async def create_message(call: V1Call) -> Response:
     body = await call.body(anthropic_wire.MessagesBody)
     return await call.respond(
         "anthropic",
-        replace(anthropic_wire.to_chat_request(body), raw=call.raw("anthropic")),
+        replace(anthropic_wire.to_chat_request(body), raw=call.raw("anthropic", anthropic_wire.hoist_system)),
         stream=body.stream,
         render=anthropic_wire.message_json,
         encoder=AnthropicStreamEncoder,

@@ -104,13 +104,19 @@ class RoutedCall:
         self.sent = data if isinstance(data, dict) else None
         return parsed
 
-    def raw(self, protocol: WireProtocol, path: str | None = None) -> RawRequest | None:
-        """The client's request as read by ``body``, to pass on as sent to an upstream of ``protocol``."""
+    def raw(
+        self,
+        protocol: WireProtocol,
+        fix: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        path: str | None = None,
+    ) -> RawRequest | None:
+        """The client's request as read by ``body``, to pass on as sent to an upstream of ``protocol``;
+        ``fix`` makes what the client may send but the upstream refuses acceptable to it."""
         if self.sent is None:
             return None
         prefixes = PROTOCOL_HEADERS[protocol]
         headers = tuple((k, v) for k, v in self.request.headers.items() if k.startswith(prefixes))
-        return RawRequest(protocol, self.sent, headers, path)
+        return RawRequest(protocol, fix(self.sent) if fix else self.sent, headers, path)
 
     def models(self) -> list[ListedModel]:
         return self.router.models(self.providers)
