@@ -139,6 +139,15 @@ class SdkStreamModel:
             async for event in passthrough.forward(self, request, request.raw):
                 yield event
             return
+        if request.raw is not None and not request.raw.translatable:
+            raise UpstreamError(
+                "bad_request",
+                f"{request.raw.path} is served only by {request.raw.protocol}-protocol providers, and "
+                f"{self.provider} speaks {self.protocol}: ask for a model of another provider",
+                provider=self.provider,
+                model=request.model,
+                status=400,
+            )
         body, reader = self.prepare(request)
         started = time.monotonic()
         try:

@@ -115,6 +115,7 @@ class RawRequest:
     body: dict[str, Any]  # the client's JSON body (``#no_cloud`` already removed)
     headers: tuple[tuple[str, str], ...] = ()  # protocol headers to pass on (``anthropic-beta``…)
     path: str | None = None  # the upstream path below the base URL; None: the protocol's chat path
+    translatable: bool = True  # False: only an upstream of ``protocol`` can serve it (embeddings…)
 
 
 @dataclass(frozen=True, slots=True)

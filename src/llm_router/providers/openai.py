@@ -80,7 +80,7 @@ class OpenAIChatModel(SdkStreamModel):
         body = {**raw.body, "model": model}
         options = body.get("stream_options")
         wants_usage = isinstance(options, dict) and options.get("include_usage") is True
-        if body.get("stream") is not True or wants_usage or raw.path not in (None, self.path):
+        if body.get("stream") is not True or wants_usage or raw.path not in (None, self.path, "/completions"):
             return body, False
         body["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
         return body, True
@@ -245,7 +245,7 @@ class _StreamState:
             reasoning = delta.get("reasoning_content") or delta.get("reasoning")
             if isinstance(reasoning, str) and reasoning:
                 events.append(ReasoningDelta(reasoning))
-            if content := delta.get("content"):
+            if content := delta.get("content") or choice.get("text"):  # text: legacy /completions
                 events.append(TextDelta(str(content)))
             if refusal := delta.get("refusal"):
                 events.append(TextDelta(str(refusal)))

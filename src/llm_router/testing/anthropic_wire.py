@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from llm_router.testing.script import Frame, InvalidRequest, Prompt, Script, TokenCounts
+from llm_router.testing.script import Frame, InvalidRequest, Prompt, Script, TokenCounts, estimate_tokens
 
 MALFORMED_FRAME = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{\n\n'
 PING_FRAME = b'event: ping\ndata: {"type": "ping"}\n\n'
@@ -130,6 +130,12 @@ def _image_url(source: dict[str, Any]) -> str:
     if source.get("type") == "base64":
         return f"data:{source.get('media_type', '')};base64,{source.get('data', '')}"
     return str(source.get("url", ""))
+
+
+def count_tokens_body(body: Any) -> bytes:
+    """``POST /v1/messages/count_tokens``: the prompt's tokens as the fake counts input everywhere."""
+    prompt = parse_request({**body, "max_tokens": 1} if isinstance(body, dict) else body)
+    return orjson.dumps({"input_tokens": estimate_tokens(prompt.input_text)})
 
 
 def error_body(status: int, message: str | None = None, request_id: str = "") -> bytes:

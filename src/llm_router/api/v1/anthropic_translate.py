@@ -93,6 +93,12 @@ class MessagesBody(BaseModel):
     output_config: dict[str, Any] | None = None  # {"effort": "low" | "medium" | "high" | "max"}
 
 
+class CountTokensBody(MessagesBody):
+    """``count_tokens`` takes a messages request without ``max_tokens``."""
+
+    max_tokens: int = Field(default=1, ge=1)
+
+
 def _block_text(content: str | list[Block] | None) -> str:
     if content is None or isinstance(content, str):
         return content or ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Protocol, TypeVar
 
 import orjson
@@ -30,7 +30,7 @@ from llm_router.providers.base import (
     WireBytes,
     collect,
 )
-from llm_router.providers.registry import ProviderRegistry
+from llm_router.providers.registry import ProviderRegistry, ResolvedModel
 from llm_router.services.accounts.tokens import ApiPrincipal
 from llm_router.services.routing import ListedModel, Router, RouteRun
 from llm_router.services.usage.log import UsageWriter
@@ -109,6 +109,8 @@ class RoutedCall:
         protocol: WireProtocol,
         fix: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         path: str | None = None,
+        *,
+        translatable: bool = True,
     ) -> RawRequest | None:
         """The client's request as read by ``body``, to pass on as sent to an upstream of ``protocol``;
         ``fix`` makes what the client may send but the upstream refuses acceptable to it."""
@@ -116,10 +118,27 @@ class RoutedCall:
             return None
         prefixes = PROTOCOL_HEADERS[protocol]
         headers = tuple((k, v) for k, v in self.request.headers.items() if k.startswith(prefixes))
-        return RawRequest(protocol, fix(self.sent) if fix else self.sent, headers, path)
+        body = fix(self.sent) if fix else self.sent
+        return RawRequest(protocol, body, headers, path, translatable)
 
     def models(self) -> list[ListedModel]:
         return self.router.models(self.providers)
+
+    def first_model(self, chat: ChatRequest) -> tuple[ResolvedModel, ChatRequest]:
+        """The model a request would ask first (aliases, local-first, ``#no_cloud`` applied), and the
+        request as it would go upstream."""
+        plan = self.router.plan(chat, self.providers)
+        model = plan.local or plan.chain[0]
+        return model, replace(plan.request, model=model.model_id)
+
+    async def forward_once(self, model: ResolvedModel, request: ChatRequest) -> bytes:
+        """The upstream's own answer to a pass-through request that is not a routed call (a token
+        count); raises ``UpstreamError``."""
+        answer = b""
+        async for event in model.adapter.stream(request):
+            if isinstance(event, WireBytes):
+                answer += event.data
+        return answer
 
     def _record(self, run: RouteRun, protocol: WireProtocol) -> None:
         # The report (pricing, filling the cache) is made just after the response, and the usage row
@@ -182,6 +201,7 @@ class RoutedCall:
             finally:
                 self._record(run, protocol)
             if wire:  # passed through: the upstream's own body
+                headers["x-llm-router-passthrough"] = "1"
                 return Response(renamed(wire[0], run.model), 200, headers, media_type="application/json")
             return json_response(render(result, run.model), headers)
         headers["cache-control"] = "no-cache"

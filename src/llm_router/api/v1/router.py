@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from llm_router.api.v1 import anthropic, openai
+from llm_router.api.v1 import anthropic, openai, openai_raw
 
 router = APIRouter()
 router.include_router(openai.router)
+router.include_router(openai_raw.router)
 router.include_router(anthropic.router)
