@@ -38,6 +38,12 @@ class CompletionsBody(BaseModel):
     temperature: float | None = Field(default=None, ge=0, le=2)
 
 
+def _documented(model: type[BaseModel]) -> dict[str, Any]:
+    """The body in the OpenAPI document (the route reads it itself, to pass it on as sent)."""
+    schema = {"schema": model.model_json_schema()}
+    return {"requestBody": {"required": True, "content": {"application/json": schema}}}
+
+
 def _texts(value: Any) -> tuple[ChatMessage, ...]:
     """The input's text as neutral turns: what ``#no_cloud`` is looked for in (and what the plan keys)."""
     texts = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)]
@@ -53,7 +59,11 @@ def _errors_only(model: str) -> openai_wire.OpenAIStreamEncoder:
     return openai_wire.OpenAIStreamEncoder(model, include_usage=False)
 
 
-@router.post("/embeddings", summary="OpenAI embeddings (OpenAI-protocol upstreams)")
+@router.post(
+    "/embeddings",
+    summary="OpenAI embeddings (OpenAI-protocol upstreams)",
+    openapi_extra=_documented(EmbeddingsBody),
+)
 async def embeddings(call: V1Call) -> Response:
     body = await call.body(EmbeddingsBody)
     raw = call.raw("openai", path="/embeddings", translatable=False)
@@ -61,7 +71,11 @@ async def embeddings(call: V1Call) -> Response:
     return await call.respond("openai", chat, stream=False, render=_no_translation, encoder=_errors_only)
 
 
-@router.post("/completions", summary="OpenAI legacy completions (OpenAI-protocol upstreams, passed through)")
+@router.post(
+    "/completions",
+    summary="OpenAI legacy completions (OpenAI-protocol upstreams, passed through)",
+    openapi_extra=_documented(CompletionsBody),
+)
 async def completions(call: V1Call) -> Response:
     body = await call.body(CompletionsBody)
     raw = call.raw("openai", path="/completions", translatable=False)
