@@ -1,0 +1,211 @@
+"""``/v1/responses`` driven by the official ``openai`` SDK, translated to an OpenAI (Chat Completions) or an
+Anthropic (Messages) upstream played by the fake provider."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import openai
+import pytest
+
+from llm_router.db.engine import Database
+from llm_router.db.models import StoredResponse
+from llm_router.testing.fake_provider import FakeProvider
+from llm_router.testing.script import Behaviour, FakeToolCall, FakeUsage
+from tests.support.long_conversations import insert_user
+from tests.support.v1 import ANTHROPIC_MODEL, OPENAI_MODEL, V1App
+
+SHELL_TOOL = {
+    "type": "function",
+    "name": "shell",
+    "description": "Run a command",
+    "parameters": {"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]},
+}
+
+
+def test_non_stream_text_with_usage_and_a_usage_row(v1_app: V1App, fake_provider: FakeProvider) -> None:
+    usage = FakeUsage(input_tokens=11, output_tokens=2)
+    fake_provider.enqueue(Behaviour(chunks=["Hello", " there"], usage=usage), model=OPENAI_MODEL)
+
+    response = v1_app.openai().responses.create(
+        model=OPENAI_MODEL, instructions="be brief", input="hi", max_output_tokens=50, store=False
+    )
+
+    assert response.status == "completed"
+    assert response.output_text == "Hello there"
+    assert response.usage is not None
+    assert (response.usage.input_tokens, response.usage.output_tokens) == (11, 2)
+    sent = fake_provider.requests[-1].json
+    assert sent["messages"][0] == {"role": "system", "content": "be brief"}
+    assert sent["messages"][-1]["role"] == "user"
+    assert 50 in (sent.get("max_completion_tokens"), sent.get("max_tokens"))
+    [row] = v1_app.wait_logs(1)
+    assert (row["source"], row["model"], row["tokens_in"], row["status"]) == (
+        "openai",
+        OPENAI_MODEL,
+        11,
+        "ok",
+    )
+    with pytest.raises(openai.NotFoundError):  # store: false keeps nothing
+        v1_app.openai().responses.retrieve(response.id)
+
+
+def _stream_events(client: openai.OpenAI, **kwargs: Any) -> list[Any]:
+    return list(client.responses.create(stream=True, **kwargs))
+
+
+@pytest.mark.parametrize("model", [OPENAI_MODEL, ANTHROPIC_MODEL])
+def test_streamed_function_call_round_trip_with_previous_response_id(
+    v1_app: V1App, fake_provider: FakeProvider, model: str
+) -> None:
+    """Turn 1 streams a function call; turn 2 sends only its output and ``previous_response_id``: the
+    upstream sees the whole conversation, translated to its own protocol."""
+    arguments = json.dumps({"command": "ls -la"})
+    fake_provider.enqueue(Behaviour(chunks=["Let me look."], tool_calls=[FakeToolCall("shell", arguments)]))
+    fake_provider.enqueue(
+        Behaviour(chunks=["Two ", "files."], usage=FakeUsage(input_tokens=30, output_tokens=2))
+    )
+    client = v1_app.openai()
+
+    first = _stream_events(client, model=model, input="what is here?", tools=[SHELL_TOOL])
+
+    types = [e.type for e in first]
+    assert types[:3] == ["response.created", "response.in_progress", "response.output_item.added"]
+    assert "response.content_part.added" in types
+    assert "response.output_text.delta" in types
+    assert "response.function_call_arguments.delta" in types
+    assert types[-1] == "response.completed"
+    assert [e.sequence_number for e in first] == list(range(len(first)))
+    done = {e.type: e for e in first if e.type.endswith(".done")}
+    assert done["response.function_call_arguments.done"].arguments == arguments
+    completed = first[-1].response
+    call = next(item for item in completed.output if item.type == "function_call")
+    assert (call.name, call.arguments) == ("shell", arguments)
+    assert completed.output[0].type == "message"
+    assert completed.output[0].content[0].text == "Let me look."
+
+    second = _stream_events(
+        client,
+        model=model,
+        previous_response_id=completed.id,
+        input=[{"type": "function_call_output", "call_id": call.call_id, "output": "a.txt\nb.txt"}],
+        tools=[SHELL_TOOL],
+    )
+
+    final = second[-1].response
+    assert final.output_text == "Two files."
+    assert final.previous_response_id == completed.id
+    assert final.usage is not None
+    assert final.usage.output_tokens == 2
+    sent = fake_provider.requests[-1].json
+    if model == OPENAI_MODEL:
+        roles = [m["role"] for m in sent["messages"]]
+        assert roles == ["user", "assistant", "tool"]
+        assert sent["messages"][1]["tool_calls"][0]["id"] == call.call_id
+        assert sent["messages"][2] == {
+            "role": "tool",
+            "tool_call_id": call.call_id,
+            "content": "a.txt\nb.txt",
+        }
+    else:
+        assert [m["role"] for m in sent["messages"]] == ["user", "assistant", "user"]
+        tool_use = sent["messages"][1]["content"][-1]
+        assert (tool_use["type"], tool_use["id"], tool_use["input"]) == (
+            "tool_use",
+            call.call_id,
+            {"command": "ls -la"},
+        )
+        result = sent["messages"][2]["content"][0]
+        assert (result["type"], result["tool_use_id"]) == ("tool_result", call.call_id)
+    assert client.responses.retrieve(final.id).output_text == "Two files."
+    rows = v1_app.wait_logs(2)
+    assert {r["source"] for r in rows} == {"openai"}
+
+
+def test_input_items_roles_images_and_json_schema_format(v1_app: V1App, fake_provider: FakeProvider) -> None:
+    fake_provider.enqueue(Behaviour(json_answer={"city": "Paris"}))
+    pixel = "data:image/png;base64,iVBORw0KGgo="
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+
+    response = v1_app.openai().responses.create(
+        model=OPENAI_MODEL,
+        input=[
+            {"role": "developer", "content": "you are a geographer"},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "input_text", "text": "where?"},
+                    {"type": "input_image", "image_url": pixel},
+                ],
+            },
+            {"type": "reasoning", "id": "rs_1", "summary": [], "encrypted_content": "opaque"},
+            {"role": "assistant", "content": [{"type": "output_text", "text": "Somewhere."}]},
+            {"role": "user", "content": "be precise"},
+        ],
+        text={"format": {"type": "json_schema", "name": "place", "schema": schema, "strict": True}},
+        reasoning={"effort": "low", "summary": "auto"},
+    )
+
+    assert json.loads(response.output_text) == {"city": "Paris"}
+    sent = fake_provider.requests[-1].json
+    system = sent["messages"][0]
+    assert system["role"] in ("system", "developer")
+    assert "you are a geographer" in system["content"]
+    assert '"city"' in system["content"]
+    assert [m["role"] for m in sent["messages"][1:]] == ["user", "assistant", "user"]
+    assert fake_provider.requests[-1].images == [pixel]
+
+
+def test_unsupported_tool_type_is_a_400_naming_it_and_hosted_search_is_dropped(
+    v1_app: V1App, fake_provider: FakeProvider
+) -> None:
+    client = v1_app.openai()
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.responses.create(model=OPENAI_MODEL, input="x", tools=[{"type": "computer_use_preview"}])  # type: ignore[list-item]
+    assert "computer_use_preview" in refused.value.message
+    assert not fake_provider.requests
+
+    fake_provider.enqueue(Behaviour(chunks=["ok"]))
+    answer = client.responses.create(
+        model=OPENAI_MODEL, input="x", tools=[{"type": "web_search"}], store=False
+    )
+    assert answer.output_text == "ok"
+    assert "tools" not in fake_provider.requests[-1].json
+
+
+def test_previous_response_id_of_another_user_is_404(v1_app: V1App, database_url: str) -> None:
+    other = insert_user(database_url, "mallory")
+
+    async def plant() -> None:
+        db = Database(database_url)
+        try:
+            async with db.write() as session:
+                session.add(
+                    StoredResponse(id="resp_theirs", owner_id=other, model="m", items=[], response={})
+                )
+        finally:
+            await db.dispose()
+
+    asyncio.run(plant())
+    client = v1_app.openai()
+    with pytest.raises(openai.NotFoundError) as missing:
+        client.responses.create(model=OPENAI_MODEL, input="x", previous_response_id="resp_theirs")
+    assert missing.value.body is not None
+    raw = httpx.get(f"{v1_app.url}/v1/responses/resp_theirs", timeout=10)
+    assert raw.status_code == 404
+    assert raw.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_upstream_failure_mid_stream_ends_with_response_failed(
+    v1_app: V1App, fake_provider: FakeProvider
+) -> None:
+    fake_provider.enqueue(Behaviour(chunks=["a", "b", "c"], error_after=1))
+
+    events = _stream_events(v1_app.openai(), model=OPENAI_MODEL, input="x")
+
+    assert events[-1].type == "response.failed"
+    assert events[-1].response.error is not None
+    assert "response.completed" not in [e.type for e in events]
