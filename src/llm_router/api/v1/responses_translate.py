@@ -8,9 +8,9 @@ the JSON answer and the stream's ``response.completed`` carry.
 What is not translated, on purpose:
 - ``reasoning`` items sent back by the client are accepted and not forwarded: the neutral request has no
   place for them, and no upstream but OpenAI's own Responses API can read their encrypted content.
-- tools other than ``type: "function"`` are refused with a 400 naming the type, except the hosted
-  tools listed in ``OPTIONAL_TOOL_TYPES`` (search and similar, which a client only offers as extras):
-  those are dropped, and the model answers without them.
+- tools other than ``type: "function"`` are refused with a 400 naming the type, except those listed in
+  ``OPTIONAL_TOOL_TYPES`` (hosted search and the like, and tool ``namespace`` groups, which clients such
+  as Codex offer as extras): those are dropped, and the model answers without them.
 - ``text.format`` of type ``json_schema``/``json_object`` becomes an instruction in the system prompt
   (the neutral request has no structured-output field), so the answer is JSON by request, not by
   constrained decoding.
@@ -43,8 +43,12 @@ from llm_router.providers.base import (
 
 _LOOSE = ConfigDict(extra="ignore")
 
-OPTIONAL_TOOL_TYPES = frozenset({"web_search", "web_search_preview", "file_search", "image_generation"})
-"""Hosted tools the router cannot run: dropped from a request rather than refusing it."""
+OPTIONAL_TOOL_TYPES = frozenset(
+    {"web_search", "web_search_preview", "file_search", "image_generation", "namespace"}
+)
+"""Tools dropped from a request rather than refusing it: hosted tools the router cannot run (search, image
+generation), which clients offer as extras, and ``namespace`` groups (Codex's sub-agent tools), whose
+calls come back in a shape only OpenAI's own Responses API produces."""
 
 
 class ToolIn(BaseModel):
@@ -186,7 +190,7 @@ def _tools(tools: list[ToolIn] | None) -> tuple[ToolSpec, ...]:
         if tool.type != "function":
             raise _bad(
                 f"tool type {tool.type!r} is not supported by this router: only 'function' tools are "
-                f"(hosted {', '.join(sorted(OPTIONAL_TOOL_TYPES))} are dropped)"
+                f"({', '.join(sorted(OPTIONAL_TOOL_TYPES))} are dropped)"
             )
         if not tool.name:
             raise _bad("a function tool needs a name")
