@@ -63,7 +63,7 @@ def clients() -> Clients:
             )
         prefix.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--no-save", *missing],
+            [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--save-exact", *missing],
             check=True,
             timeout=600,
         )

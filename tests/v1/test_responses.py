@@ -5,25 +5,38 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-import httpx
 import openai
 import pytest
 
+from llm_router.core.settings import Settings
 from llm_router.db.engine import Database
-from llm_router.db.models import StoredResponse
+from llm_router.services.accounts.tokens import create_token, find_user_id
+from llm_router.services.accounts.users import create_user
 from llm_router.testing.fake_provider import FakeProvider
 from llm_router.testing.script import Behaviour, FakeToolCall, FakeUsage
-from tests.support.long_conversations import insert_user
-from tests.support.v1 import ANTHROPIC_MODEL, OPENAI_MODEL, V1App
+from tests.support.v1 import ANTHROPIC_MODEL, LOCAL_MODEL, OPENAI_MODEL, V1App, start_v1_app
 
+ROUTES = {
+    "routes": {
+        "cloud-only": {"models": [OPENAI_MODEL]},
+        "auto": {"local": LOCAL_MODEL, "models": [OPENAI_MODEL]},
+    }
+}
 SHELL_TOOL = {
     "type": "function",
     "name": "shell",
     "description": "Run a command",
     "parameters": {"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]},
 }
+
+
+@pytest.fixture
+def v1_overrides() -> dict[str, object]:
+    return {"routes": ROUTES}
 
 
 def test_non_stream_text_with_usage_and_a_usage_row(v1_app: V1App, fake_provider: FakeProvider) -> None:
@@ -176,27 +189,70 @@ def test_unsupported_tool_type_is_a_400_naming_it_and_hosted_search_is_dropped(
     assert "tools" not in fake_provider.requests[-1].json
 
 
-def test_previous_response_id_of_another_user_is_404(v1_app: V1App, database_url: str) -> None:
-    other = insert_user(database_url, "mallory")
+async def _user_with_token(settings: Settings, username: str) -> str:
+    db = Database(settings.effective_database_url)
+    try:
+        await create_user(db, username, "correct horse battery staple")
+        _info, plain = await create_token(db, await find_user_id(db, username), "test")
+        return plain
+    finally:
+        await db.dispose()
 
-    async def plant() -> None:
-        db = Database(database_url)
-        try:
-            async with db.write() as session:
-                session.add(
-                    StoredResponse(id="resp_theirs", owner_id=other, model="m", items=[], response={})
-                )
-        finally:
-            await db.dispose()
 
-    asyncio.run(plant())
-    client = v1_app.openai()
-    with pytest.raises(openai.NotFoundError) as missing:
-        client.responses.create(model=OPENAI_MODEL, input="x", previous_response_id="resp_theirs")
-    assert missing.value.body is not None
-    raw = httpx.get(f"{v1_app.url}/v1/responses/resp_theirs", timeout=10)
-    assert raw.status_code == 404
-    assert raw.json()["error"]["type"] == "invalid_request_error"
+def test_tokens_own_their_responses_and_limits_apply(
+    make_settings: Callable[..., Settings],
+    tmp_path: Path,
+    fake_provider: FakeProvider,
+    local_provider: FakeProvider,
+) -> None:
+    """Password mode: a stored response is its user's alone (another user's id is a 404, as an unknown
+    one), a request without a token is a 401 and one over the rate limit a 429, in OpenAI's shape."""
+    app = start_v1_app(
+        make_settings, tmp_path, fake_provider, local_provider, auth="password", rate_limit_per_minute=3
+    )
+    try:
+        alice = app.openai(asyncio.run(_user_with_token(app.settings, "alice")))
+        bob = app.openai(asyncio.run(_user_with_token(app.settings, "bob")))
+        first = alice.responses.create(model=OPENAI_MODEL, input="remember 42")
+        second = alice.responses.create(
+            model=OPENAI_MODEL, input="what number?", previous_response_id=first.id
+        )
+        assert "remember 42" in str(fake_provider.requests[-1].json["messages"])
+        assert alice.responses.retrieve(second.id).id == second.id
+
+        with pytest.raises(openai.NotFoundError) as theirs:
+            bob.responses.create(model=OPENAI_MODEL, input="x", previous_response_id=first.id)
+        assert theirs.value.response.json()["error"]["type"] == "invalid_request_error"
+        with pytest.raises(openai.NotFoundError):
+            bob.responses.retrieve(first.id)
+        with pytest.raises(openai.AuthenticationError):
+            app.openai("llmr-wrong").responses.create(model=OPENAI_MODEL, input="x")
+        with pytest.raises(openai.RateLimitError) as limited:
+            alice.responses.create(model=OPENAI_MODEL, input="one too many")
+        assert limited.value.response.json()["error"]["type"] == "rate_limit_error"
+        assert len(fake_provider.requests) == 2  # refused requests never reached the upstream
+    finally:
+        app.stop()
+
+
+def test_no_cloud_without_a_local_model_is_refused(v1_app: V1App, fake_provider: FakeProvider) -> None:
+    with pytest.raises(openai.BadRequestError) as refused:
+        v1_app.openai().responses.create(model="cloud-only", input="#no_cloud my notes")
+    assert "#no_cloud" in refused.value.message
+    assert fake_provider.requests == []
+
+
+def test_no_cloud_goes_to_the_local_model_without_the_tag(
+    v1_app: V1App, fake_provider: FakeProvider, local_provider: FakeProvider
+) -> None:
+    local_provider.enqueue(Behaviour(chunks=["local ", "answer"]))
+
+    response = v1_app.openai().responses.create(model="auto", input="my notes #no_cloud please", store=False)
+
+    assert response.output_text == "local answer"
+    assert response.model == LOCAL_MODEL
+    assert fake_provider.requests == []
+    assert "#no_cloud" not in str(local_provider.requests[-1].json)
 
 
 def test_upstream_failure_mid_stream_ends_with_response_failed(
