@@ -265,3 +265,33 @@ def test_upstream_failure_mid_stream_ends_with_response_failed(
     assert events[-1].type == "response.failed"
     assert events[-1].response.error is not None
     assert "response.completed" not in [e.type for e in events]
+
+
+def test_the_sdks_stream_helper_accumulates_reasoning_text_and_a_call(
+    v1_app: V1App, fake_provider: FakeProvider
+) -> None:
+    """``responses.stream()`` rebuilds the response from the events (output_index, content_index,
+    item ids must all line up) and checks it against ``response.completed``."""
+    arguments = json.dumps({"command": "pwd"})
+    script = Behaviour(
+        reasoning_chunks=["Think", "ing."],
+        chunks=["Run ", "it."],
+        tool_calls=[FakeToolCall("shell", arguments)],
+    )
+    fake_provider.enqueue(script, model=ANTHROPIC_MODEL)
+
+    with v1_app.openai().responses.stream(
+        model=ANTHROPIC_MODEL,
+        input="go",
+        tools=[SHELL_TOOL],
+        reasoning={"effort": "low", "summary": "auto"},
+        store=False,
+    ) as stream:
+        texts = [e.delta for e in stream if e.type == "response.output_text.delta"]
+        final = stream.get_final_response()
+
+    assert "".join(texts) == "Run it."
+    assert [item.type for item in final.output] == ["reasoning", "message", "function_call"]
+    assert final.output[0].summary[0].text == "Thinking."
+    assert final.output_text == "Run it."
+    assert final.output[2].arguments == arguments
