@@ -295,3 +295,17 @@ def test_the_sdks_stream_helper_accumulates_reasoning_text_and_a_call(
     assert final.output[0].summary[0].text == "Thinking."
     assert final.output_text == "Run it."
     assert final.output[2].arguments == arguments
+
+
+def test_a_stored_response_is_read_back_and_deleted(v1_app: V1App, fake_provider: FakeProvider) -> None:
+    fake_provider.enqueue(Behaviour(chunks=["kept"]))
+    client = v1_app.openai()
+
+    created = client.responses.create(model=OPENAI_MODEL, input="keep this")
+
+    assert client.responses.retrieve(created.id).output_text == "kept"
+    client.responses.delete(created.id)
+    with pytest.raises(openai.NotFoundError):
+        client.responses.retrieve(created.id)
+    with pytest.raises(openai.NotFoundError):
+        client.responses.delete(created.id)
