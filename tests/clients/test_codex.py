@@ -25,6 +25,8 @@ def _codex_home(tmp_path: Path, url: str, model: str) -> Path:
         'sandbox_mode = "danger-full-access"\n'
         "check_for_update_on_startup = false\n"
         "[analytics]\nenabled = false\n"
+        # the curated plugin marketplace is synced from github.com at start-up: off, to stay on 127.0.0.1
+        "[features]\nplugins = false\nremote_plugin = false\napps = false\n"
         "[model_providers.router]\n"
         'name = "llm-router"\n'
         f'base_url = "{url}/v1"\n'
