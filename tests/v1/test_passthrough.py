@@ -17,7 +17,13 @@ from tests.support.v1 import ANTHROPIC_MODEL, OPENAI_BIG, OPENAI_MODEL, V1App
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # nothing here is SQL
 
-ROUTES = {"routes": {"smart": {"models": [ANTHROPIC_MODEL]}, "quick": {"models": [OPENAI_BIG]}}}
+ROUTES = {
+    "routes": {
+        "smart": {"models": [ANTHROPIC_MODEL]},
+        "quick": {"models": [OPENAI_BIG]},
+        "chain": {"models": [OPENAI_MODEL, ANTHROPIC_MODEL]},
+    }
+}
 
 # what Claude Code sends: system blocks with cache markers, betas, metadata, its own thinking budget
 CLAUDE_CODE_BODY: dict[str, Any] = {
@@ -171,3 +177,21 @@ def test_different_protocols_are_translated(v1_app: V1App, fake_provider: FakePr
     assert "max_tokens" in fake_provider.requests[-1].json or "max_completion_tokens" in str(
         fake_provider.requests[-1].json
     )
+
+
+def test_a_fallback_from_a_translated_model_to_a_passed_through_one(
+    v1_app: V1App, fake_provider: FakeProvider
+) -> None:
+    fake_provider.enqueue(Behaviour(status=503, retry_after=0.01), model=OPENAI_MODEL)
+    fake_provider.enqueue(Behaviour(chunks=["from ", "claude"]), model=ANTHROPIC_MODEL)
+    body = {**CLAUDE_CODE_BODY, "model": "chain", "thinking": {"type": "disabled"}}
+
+    with httpx.stream("POST", f"{v1_app.url}/v1/messages", json=body, timeout=10) as response:
+        raw = response.read().decode()
+
+    assert response.headers["x-llm-router-passthrough"] == "1"
+    assert response.headers["x-llm-router-route"] == f"chain -> {ANTHROPIC_MODEL}"
+    assert fake_provider.requests[-1].json == {**body, "model": ANTHROPIC_MODEL}
+    assert '"text":"from "' in raw
+    [row] = v1_app.wait_logs(1)
+    assert [a["outcome"] for a in row["attempts"]] == ["upstream_error", "ok"]
