@@ -24,6 +24,7 @@ from llm_router.api.routes import (
     health,
     keys,
     logs,
+    media,
     messages,
     models,
     tokens,
@@ -90,6 +91,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(models.router)
     app.include_router(tokens.router)
     app.include_router(logs.router)
+    app.include_router(media.router)
     app.include_router(v1_router)
     app.include_router(v1_paths.router)  # after every router: unknown /v1 paths, HEAD preflights
 

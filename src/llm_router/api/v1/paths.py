@@ -15,8 +15,8 @@ from llm_router.api.v1.errors import failure_response, plain_failure, protocol_f
 router = APIRouter(include_in_schema=False)
 
 SERVED = (
-    "/v1/chat/completions, /v1/responses, /v1/completions, /v1/embeddings, /v1/models, /v1/messages, "
-    "/v1/messages/count_tokens"
+    "/v1/chat/completions, /v1/responses, /v1/completions, /v1/images/generations, /v1/embeddings, "
+    "/v1/models, /v1/messages, /v1/messages/count_tokens"
 )
 
 
