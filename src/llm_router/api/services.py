@@ -9,7 +9,10 @@ lazily on a first request. The order matters and is written down here only:
    custom endpoints all go through the SSRF-guarded transport built from that policy; the catalog;
 3. the key vault (a wrong master key stops start-up), users' views, the key-change service, which
    publishes the vault's instance entries into the registry;
-4. limits (Redis when configured), the one router, the generation jobs, the usage writer, API tokens.
+4. limits (Redis when configured), the one router, the generation jobs, the usage writer, API tokens;
+5. operations: the metrics (fed by the jobs, the usage writer and the request-log middleware), the
+   scheduled backups. Before all of it a SQLite server takes its database's server lock, so
+   ``db restore`` refuses while it runs.
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ from llm_router.services.keys.ssrf import AddressPolicy
 from llm_router.services.keys.ssrf_client import provider_client_factory
 from llm_router.services.keys.user_providers import UserProviders
 from llm_router.services.keys.vault import Vault, open_cipher
+from llm_router.services.ops.metrics import Metrics
+from llm_router.services.ops.schedule import BackupSchedule
+from llm_router.services.ops.server_lock import ServerLock, sqlite_path
 from llm_router.services.routing import Router, RoutesFile
 from llm_router.services.usage.log import UsageWriter
 
@@ -67,6 +73,7 @@ class AppServices:
     jobs: GenerationManager
     usage_writer: UsageWriter
     token_verifier: TokenVerifier
+    metrics: Metrics
 
 
 def provider_registry(configs: list[ProviderConfig], policy: AddressPolicy) -> ProviderRegistry:
@@ -75,9 +82,16 @@ def provider_registry(configs: list[ProviderConfig], policy: AddressPolicy) -> P
 
 
 @asynccontextmanager
-async def open_services(settings: Settings, routes: RoutesFile) -> AsyncIterator[AppServices]:
+async def open_services(
+    settings: Settings, routes: RoutesFile, metrics: Metrics | None = None
+) -> AsyncIterator[AppServices]:
     async with AsyncExitStack() as stack:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if (database_file := sqlite_path(settings.effective_database_url)) is not None:
+            server_lock = ServerLock(database_file)
+            server_lock.acquire()
+            stack.callback(server_lock.release)
+        metrics = metrics or Metrics()
         db = Database(settings.effective_database_url)
         stack.push_async_callback(db.dispose)
         await migrate_if_needed(db)
@@ -108,11 +122,16 @@ async def open_services(settings: Settings, routes: RoutesFile) -> AsyncIterator
             router,
             user_providers.for_user,
             RedisRelay(settings.redis_url) if settings.redis_url else None,
+            on_usage=metrics.observe_usage,
         )
+        metrics.count_running(lambda: len(jobs.running_ids()))
         await jobs.open()
         stack.push_async_callback(jobs.close)  # running answers end "interrupted", their text stored
-        usage_writer = UsageWriter(db)
+        usage_writer = UsageWriter(db, observer=metrics.observe_usage)
         stack.push_async_callback(usage_writer.drain)  # rows of finished /v1 requests still being written
+        backups = BackupSchedule(settings)
+        backups.start()
+        stack.push_async_callback(backups.stop)
 
         yield AppServices(
             settings=settings,
@@ -128,6 +147,7 @@ async def open_services(settings: Settings, routes: RoutesFile) -> AsyncIterator
             jobs=jobs,
             usage_writer=usage_writer,
             token_verifier=TokenVerifier(db),
+            metrics=metrics,
         )
 
 
