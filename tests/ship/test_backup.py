@@ -16,9 +16,9 @@ import pytest
 from llm_router.api.app import create_app
 from llm_router.cli.main import main
 from llm_router.core.settings import Settings
+from llm_router.db.backup import backup, default_name
+from llm_router.db.backup_schedule import BackupSchedule
 from llm_router.services.keys.master_key import create_key_file, key_file
-from llm_router.services.ops.backup import backup, default_name
-from llm_router.services.ops.schedule import BackupSchedule
 from llm_router.testing import FakeProvider
 from llm_router.testing.script import Behaviour
 from tests.support.chat import new_conversation, send, use_fake_provider, wait_final

@@ -25,6 +25,7 @@ from llm_router.api.routes import (
     health,
     keys,
     logs,
+    media,
     messages,
     metrics,
     models,
@@ -38,8 +39,8 @@ from llm_router.api.v1.errors import V1ErrorShapeMiddleware
 from llm_router.api.v1.router import router as v1_router
 from llm_router.core.settings import Settings
 from llm_router.providers.config import load_provider_configs
-from llm_router.services.ops.metrics import Metrics
 from llm_router.services.routing import load_routes
+from llm_router.services.usage.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(models.router)
     app.include_router(tokens.router)
     app.include_router(logs.router)
+    app.include_router(media.router)
     app.include_router(v1_router)
 
 

@@ -7,7 +7,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from llm_router.services.ops.metrics import Metrics
+from llm_router.services.usage.metrics import Metrics
 
 log = logging.getLogger("llm_router.request")
 

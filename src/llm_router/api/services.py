@@ -28,8 +28,10 @@ from dataclasses import dataclass
 from fastapi import FastAPI, Request
 
 from llm_router.core.settings import Settings
+from llm_router.db.backup_schedule import BackupSchedule
 from llm_router.db.engine import Database
 from llm_router.db.migrate import migrate_if_needed
+from llm_router.db.server_lock import ServerLock, sqlite_path
 from llm_router.providers.catalog import ModelCatalog
 from llm_router.providers.config import ProviderConfig, load_provider_configs
 from llm_router.providers.pricing import load_prices
@@ -50,11 +52,11 @@ from llm_router.services.keys.ssrf import AddressPolicy
 from llm_router.services.keys.ssrf_client import provider_client_factory
 from llm_router.services.keys.user_providers import UserProviders
 from llm_router.services.keys.vault import Vault, open_cipher
-from llm_router.services.ops.metrics import Metrics
-from llm_router.services.ops.schedule import BackupSchedule
-from llm_router.services.ops.server_lock import ServerLock, sqlite_path
+from llm_router.services.media.images import ImageService
+from llm_router.services.media.store import MediaStore
 from llm_router.services.routing import Router, RoutesFile
 from llm_router.services.usage.log import UsageWriter
+from llm_router.services.usage.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,8 @@ class AppServices:
     usage_writer: UsageWriter
     token_verifier: TokenVerifier
     metrics: Metrics
+    media: MediaStore  # image files in the data dir
+    images: ImageService
 
 
 def provider_registry(configs: list[ProviderConfig], policy: AddressPolicy) -> ProviderRegistry:
@@ -134,6 +138,7 @@ async def open_services(
         await jobs.open()
         stack.push_async_callback(jobs.close)  # running answers end "interrupted", their text stored
         usage_writer = UsageWriter(db, observer=metrics.observe_usage)
+        media = MediaStore(db, settings.data_dir / "media")
         stack.push_async_callback(usage_writer.drain)  # rows of finished /v1 requests still being written
         backups = BackupSchedule(settings)
         backups.start()
@@ -154,6 +159,8 @@ async def open_services(
             usage_writer=usage_writer,
             token_verifier=TokenVerifier(db),
             metrics=metrics,
+            media=media,
+            images=ImageService(db, media),
         )
 
 

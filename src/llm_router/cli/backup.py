@@ -1,4 +1,4 @@
-"""``llm-router db backup [PATH]`` and ``llm-router db restore PATH`` (see ``services/ops/backup``)."""
+"""``llm-router db backup [PATH]`` and ``llm-router db restore PATH`` (see ``db/backup.py``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from llm_router.core.settings import Settings
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
-    from llm_router.services.ops.backup import BackupError, backup
+    from llm_router.db.backup import BackupError, backup
 
     try:
         result = backup(settings, Path(args.path) if args.path else None)
@@ -24,8 +24,8 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
-    from llm_router.services.ops.backup import BackupError, restore
-    from llm_router.services.ops.server_lock import DatabaseInUse
+    from llm_router.db.backup import BackupError, restore
+    from llm_router.db.server_lock import DatabaseInUse
 
     try:
         done = restore(settings, Path(args.path))

@@ -19,6 +19,8 @@ from pydantic_settings import (
 from llm_router.core.errors import StartupError
 from llm_router.core.logging import redact
 
+MASTER_KEY_FILE_NAME = "secret.key"  # the vault's generated master key, in the data dir (mode 0600)
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 AuthMode = Literal["password", "none", "trusted-header"]
 
@@ -189,6 +191,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def master_key_file(self) -> Path:
+        return self.data_dir / MASTER_KEY_FILE_NAME
 
     @property
     def effective_backup_dir(self) -> Path:

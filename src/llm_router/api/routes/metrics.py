@@ -9,7 +9,7 @@ from llm_router.api.deps import Services
 from llm_router.api.security import client_ip, in_networks
 from llm_router.core.errors import AppError, Forbidden
 from llm_router.services.accounts.auth import get_user
-from llm_router.services.ops.metrics import CONTENT_TYPE
+from llm_router.services.usage.metrics import CONTENT_TYPE
 
 router = APIRouter(tags=["operations"])
 

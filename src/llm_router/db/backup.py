@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from llm_router import __version__
+from llm_router.core.settings import MASTER_KEY_FILE_NAME as KEY_FILE_NAME
 from llm_router.core.settings import Settings
-from llm_router.services.keys.master_key import KEY_FILE_NAME, key_file
-from llm_router.services.ops.server_lock import exclusive, sqlite_path
+from llm_router.db.server_lock import exclusive, sqlite_path
 
 DB_MEMBER = "llm-router.db"
 MANIFEST = "backup.json"
@@ -75,7 +75,7 @@ def backup(settings: Settings, target: Path | None = None) -> BackupResult:
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".backup-") as work:
         copy = Path(work) / DB_MEMBER
         _online_copy(source, copy)
-        key = key_file(settings)
+        key = settings.master_key_file
         with_key = settings.secret_key is None and key.exists()
         manifest = {
             "format": 1,
@@ -153,7 +153,7 @@ def restore(settings: Settings, archive: Path) -> list[str]:
 
 
 def _restore_key(settings: Settings, source: Path, stamp: str) -> str:
-    key = key_file(settings)
+    key = settings.master_key_file
     if key.exists():
         if key.read_bytes() == source.read_bytes():
             return f"the master key file {key} already matches"

@@ -13,7 +13,7 @@ import logging
 import os
 
 from llm_router.core.settings import Settings
-from llm_router.services.ops.backup import backup, prune
+from llm_router.db.backup import backup, prune
 
 log = logging.getLogger(__name__)
 
