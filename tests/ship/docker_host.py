@@ -20,6 +20,9 @@ from pathlib import Path
 from tests.support.waiting import wait_until
 
 DATA_ROOT = Path("/var/lib/llm-router-test-docker")
+# dockerd mounts a network namespace under its exec root and may leave it mounted: keep that out of
+# pytest's temporary folders (whose later clean-up would trip over the mount) and unmount it at the end.
+EXEC_ROOT = Path("/run/llm-router-test-docker")
 DEBIAN = "llm-router-test/debian:bookworm-slim"
 PYTHON = "llm-router-test/python:3.11-bookworm-slim"
 NODE = "llm-router-test/node:bookworm-slim"
@@ -78,7 +81,7 @@ class Daemon:
                     "--iptables=false",
                     f"--host=unix://{self.socket}",
                     f"--data-root={DATA_ROOT}",
-                    f"--exec-root={self.workdir / 'exec'}",
+                    f"--exec-root={EXEC_ROOT}",
                     f"--pidfile={self.workdir / 'dockerd.pid'}",
                 ],
                 stdout=log,
@@ -97,6 +100,9 @@ class Daemon:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=60)
+        netns = EXEC_ROOT / "netns"
+        for mount in netns.iterdir() if netns.is_dir() else ():
+            subprocess.run(["umount", str(mount)], check=False, capture_output=True)
 
     def run(
         self, *args: str, check: bool = True, input: bytes | None = None, cwd: Path | None = None
