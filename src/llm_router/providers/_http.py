@@ -19,13 +19,12 @@ import httpx2
 
 from llm_router.providers import errors
 from llm_router.providers.base import ChatRequest, StreamEvent, UpstreamError, Usage
-from llm_router.providers.config import ProviderConfig
+from llm_router.providers.config import ProviderConfig, Timeouts
 
 # Both SDKs run on httpx2 (the Anthropic SDK refuses classic httpx clients), so a caller-supplied client
 # (e.g. an SSRF-guarding transport for user-entered endpoints) is an httpx2 one.
 HttpClient = httpx2.AsyncClient
-DEFAULT_TIMEOUT = 600.0  # seconds for a whole call; reasoning models can think for minutes
-CONNECT_TIMEOUT = 10.0
+CONNECT_TIMEOUT = Timeouts().connect  # the cap on connecting when a request sets its own timeout
 NO_KEY = "no-key"  # keyless local servers; an explicit value stops the SDK reading OPENAI_API_KEY
 
 
@@ -69,15 +68,22 @@ class SdkStreamModel:
     log: ClassVar[logging.Logger]
 
     def __init__(
-        self, config: ProviderConfig, *, http_client: HttpClient | None = None, max_retries: int = 2
+        self,
+        config: ProviderConfig,
+        *,
+        http_client: HttpClient | None = None,
+        max_retries: int = 2,
+        timeouts: Timeouts | None = None,
     ) -> None:
         self.provider = config.name
         self.config = config
+        self.timeouts = (timeouts or Timeouts()).for_provider(config)
         self._client: Any = self.sdk_client(
             api_key=config.api_key or NO_KEY,
             base_url=config.base_url,
             max_retries=max_retries,
-            timeout=httpx2.Timeout(DEFAULT_TIMEOUT, connect=CONNECT_TIMEOUT),
+            # read (and write, pool) is the longest silence allowed, not a cap on the whole answer
+            timeout=httpx2.Timeout(self.timeouts.read, connect=self.timeouts.connect),
             http_client=http_client,
         )
 

@@ -147,7 +147,10 @@ class ScriptedResponse(Response):
     async def _send_error(self, send: Send, status: int) -> None:
         behaviour = self.behaviour
         body = self.wire.error(status, behaviour.error_message, self.request_id.decode())
-        headers = [(b"content-type", JSON), (self.wire.request_id_header, self.request_id)]
+        content_type = JSON
+        if behaviour.error_html is not None:
+            body, content_type = behaviour.error_html.encode(), b"text/html; charset=utf-8"
+        headers = [(b"content-type", content_type), (self.wire.request_id_header, self.request_id)]
         if (retry_after := behaviour.retry_after_header()) is not None:
             headers.append((b"retry-after", retry_after.encode()))
         headers.append((b"content-length", str(len(body)).encode()))

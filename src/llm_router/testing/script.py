@@ -68,6 +68,7 @@ class Behaviour:
     status: int = 200  # an error status answers with the protocol's error body (or, with
     # ``error_after``, names the error sent inside the stream: default 500 OpenAI, 529 Anthropic)
     error_message: str | None = None  # replaces the protocol's usual message for ``status``
+    error_html: str | None = None  # the error answer is this HTML page instead (a proxy's, nginx's…)
     retry_after: float | None = None  # ``retry-after`` header on errors (429 defaults to 1 s)
     malformed_at: int | None = None  # a line that is not JSON is sent before piece K
     cut_after: int | None = None  # the connection is dropped after K pieces (no final events)
