@@ -78,6 +78,9 @@ class Behaviour:
     logprobs: Sequence[float] | None = None  # per text piece, when the request asks for logprobs
     json_answer: Any = None  # convenience: the reply is this value as JSON text
     finish: Literal["stop", "length"] = "stop"
+    # False: behave like a local server (llama.cpp's, several others): no usage chunk in an OpenAI stream
+    # even when the request asks for one with ``stream_options.include_usage``
+    stream_usage: bool = True
 
     def error_status(self, stream_default: int) -> int | None:
         """The error to answer with: ``status``, or for ``error_after`` the in-stream error's status."""
@@ -149,6 +152,7 @@ class Script:
     usage: TokenCounts
     logprobs: list[float] | None  # one per text chunk, only when the request asked for them
     finish: Literal["stop", "length", "tool_calls"]
+    stream_usage: bool = True
 
     @property
     def text(self) -> str:
@@ -210,6 +214,7 @@ def build_script(behaviour: Behaviour, prompt: Prompt, id_prefix: str) -> Script
         usage=_count_tokens(behaviour.usage or FakeUsage(), prompt, text_chunks, reasoning, calls),
         logprobs=_logprobs(behaviour, len(text_chunks)) if prompt.logprobs else None,
         finish=finish,
+        stream_usage=behaviour.stream_usage,
     )
 
 

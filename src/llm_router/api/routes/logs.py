@@ -44,6 +44,7 @@ class LogEntry(BaseModel):
     tokens_out: int
     tokens_reasoning: int
     tokens_cached: int
+    usage_estimated: bool  # tokens counted here (the upstream reported none); cost priced from them
     cost: float | None
     saving: float | None
     latency_ms: int | None
