@@ -103,3 +103,18 @@ def test_v1_streams_without_usage_are_estimated_and_marked(
     assert row["usage_estimated"] is True
     assert row["tokens_out"] == -(-len("".join(WORDS)) // CHARS_PER_TOKEN)
     assert row["cost"] > 0
+
+
+def test_a_history_past_a_local_window_is_reported_as_overflow_with_advice(
+    client: httpx.Client, fake_provider: FakeProvider
+) -> None:
+    fake_provider.enqueue(Behaviour(chunks=WORDS, stream_usage=False), model=MODEL)
+    fake_provider.enqueue(Behaviour(context_window=20, stream_usage=False), model=MODEL)
+    cid = new_conversation(client)["id"]
+    first = wait_final(client, send(client, cid, "count")["assistant_message"]["id"])
+    assert first["status"] == "complete"
+    second = wait_final(client, send(client, cid, "and again, " * 10)["assistant_message"]["id"])
+    assert second["status"] == "error"
+    assert second["error_kind"] == "context_length"
+    assert "context window" in second["error"]
+    assert "broke off" not in second["error"]

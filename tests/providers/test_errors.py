@@ -258,3 +258,30 @@ def test_a_bad_timeout_in_the_providers_file_stops_start_up(tmp_path: Path) -> N
     settings = Settings(_env_file=None, data_dir=tmp_path, providers_file=providers_file)  # type: ignore[call-arg]
     with pytest.raises(StartupError, match="read_timeout"):
         ProviderRegistry.from_settings(settings, {})
+
+
+async def test_an_empty_200_stream_is_a_context_overflow_with_advice_not_a_cut(
+    adapter: ProviderAdapter, fake_provider: FakeProvider
+) -> None:
+    # llama.cpp's server answers a prompt past its window with an empty 200 stream (fake: context_window)
+    fake_provider.enqueue(Behaviour(context_window=1, stream_usage=False))
+    events, error = await failure(adapter)
+    assert events == []
+    assert error.kind == "context_length"
+    assert "context window" in error.message
+    assert "new branch" in error.message
+    assert "retry" not in error.message
+    assert not error.retryable
+
+
+async def test_a_local_servers_context_size_error_text_is_context_length(
+    adapter: ProviderAdapter, fake_provider: FakeProvider
+) -> None:
+    fake_provider.enqueue(
+        Behaviour(
+            status=400, error_message="the request exceeds the available context size, try increasing it"
+        )
+    )
+    _, error = await failure(adapter)
+    assert error.kind == "context_length"
+    assert "too long" in error.message

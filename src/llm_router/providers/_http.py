@@ -104,9 +104,11 @@ class SdkStreamModel:
             )
         except Exception as exc:
             raise self._fail(exc, request.model, mid_stream=False) from None
+        received = False
         try:
             async for name, data in sse_events(response):
                 for event in reader.read(name, data, response):
+                    received = True
                     yield event
         except Exception as exc:
             raise self._fail(exc, request.model, mid_stream=True) from None
@@ -114,7 +116,8 @@ class SdkStreamModel:
             await response.aclose()
         closing = reader.end()
         if closing is None:
-            raise self._fail(errors.cut_short(self.provider, request.model), request.model, mid_stream=True)
+            cut = errors.cut_short(self.provider, request.model, empty=not received)
+            raise self._fail(cut, request.model, mid_stream=True)
         for event in closing:
             yield event
         usage = next((e for e in closing if isinstance(e, Usage)), Usage())

@@ -22,7 +22,7 @@ from llm_router.providers.config import ProviderConfig
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-*.]{8,}")
 _CONTEXT_HINTS = re.compile(
     r"context[_ ]length|context window|maximum context|prompt is too long|too many tokens|"
-    r"reduce the length|input is too long|exceeds the model",
+    r"reduce the length|input is too long|exceeds the model|context size|context_length_exceeded",
     re.I,
 )
 MAX_MESSAGE = 300
@@ -235,8 +235,19 @@ def explain(kind: ErrorKind, *, provider: str, model: str, key_fix: str, detail:
             return f"{provider} refused the request{suffix}"
 
 
-def cut_short(provider: str, model: str) -> UpstreamError:
-    """A stream that ended cleanly but without the model's final event."""
+def cut_short(provider: str, model: str, *, empty: bool = False) -> UpstreamError:
+    """A stream that ended cleanly but without the model's final event. One with nothing in it at all is
+    how local servers (llama.cpp's) answer a prompt that does not fit their context window: reported as
+    ``context_length`` with that advice, since "retry" would only overflow again."""
+    if empty:
+        return UpstreamError(
+            "context_length",
+            f"{provider} sent an empty answer, which usually means the conversation does not fit the "
+            f"context window of {model}: start a new branch from a recent message, shorten the history, "
+            "or pick a model with a larger window",
+            provider=provider,
+            model=model,
+        )
     return UpstreamError(
         "stream_cut",
         f"the answer from {provider} ended before the model finished; retry or continue",

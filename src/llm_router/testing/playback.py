@@ -21,6 +21,7 @@ from llm_router.testing.script import Behaviour, Frame, Prompt, Script, build_sc
 
 JSON = b"application/json"
 EVENT_STREAM = b"text/event-stream; charset=utf-8"
+OVERFLOW_TEXT = "the request exceeds the available context size, try increasing it"  # llama.cpp's server
 
 
 class ConnectionCut(Exception):
@@ -129,6 +130,9 @@ class ScriptedResponse(Response):
 
     async def _play(self, send: Send, watcher: _DisconnectWatcher | None) -> None:
         behaviour = self.behaviour
+        if behaviour.overflows(self.prompt):
+            await self._overflow(send)
+            return
         error_status = behaviour.error_status(self.wire.stream_error_status)
         if error_status is not None and not (self.prompt.stream and behaviour.error_after is not None):
             await self._send_error(send, error_status)
@@ -143,6 +147,18 @@ class ScriptedResponse(Response):
             if behaviour.delay and watcher and await watcher.wait(behaviour.delay * script.piece_count):
                 return
             await self._send_body(send, self.wire.body(script, self.prompt, response_id, created))
+
+    async def _overflow(self, send: Send) -> None:
+        """A prompt past ``context_window``: an empty 200 stream, or a 400 with llama.cpp's words."""
+        if self.prompt.stream:
+            headers = [(b"content-type", EVENT_STREAM), (self.wire.request_id_header, self.request_id)]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        body = self.wire.error(400, OVERFLOW_TEXT, self.request_id.decode())
+        headers = [(b"content-type", JSON), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 400, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     async def _send_error(self, send: Send, status: int) -> None:
         behaviour = self.behaviour

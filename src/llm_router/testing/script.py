@@ -81,6 +81,12 @@ class Behaviour:
     # False: behave like a local server (llama.cpp's, several others): no usage chunk in an OpenAI stream
     # even when the request asks for one with ``stream_options.include_usage``
     stream_usage: bool = True
+    # a local server's context window (tokens, estimated at 4 chars each): a longer prompt is answered as
+    # llama.cpp's server does, with an empty 200 stream, or without streaming a 400 naming the context size
+    context_window: int | None = None
+
+    def overflows(self, prompt: Prompt) -> bool:
+        return self.context_window is not None and estimate_tokens(prompt.input_text) > self.context_window
 
     def error_status(self, stream_default: int) -> int | None:
         """The error to answer with: ``status``, or for ``error_after`` the in-stream error's status."""
