@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Protocol, TypedDict
 import httpx2
 
 from llm_router.providers import errors
+from llm_router.providers.activity import CallActivity
 from llm_router.providers.base import ChatRequest, StreamEvent, UpstreamError, Usage
 from llm_router.providers.config import ProviderConfig, Timeouts
 
@@ -78,6 +79,7 @@ class SdkStreamModel:
         self.provider = config.name
         self.config = config
         self.timeouts = (timeouts or Timeouts()).for_provider(config)
+        self.activity = CallActivity()
         self._client: Any = self.sdk_client(
             api_key=config.api_key or NO_KEY,
             base_url=config.base_url,
@@ -96,6 +98,14 @@ class SdkStreamModel:
         raise NotImplementedError
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        self.activity.running += 1
+        try:
+            async for event in self._stream(request):
+                yield event
+        finally:
+            self.activity.running -= 1
+
+    async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         body, reader = self.prepare(request)
         started = time.monotonic()
         try:
@@ -104,6 +114,7 @@ class SdkStreamModel:
             )
         except Exception as exc:
             raise self._fail(exc, request.model, mid_stream=False) from None
+        self.activity.succeeded()  # the server is up and took the call
         received = False
         try:
             async for name, data in sse_events(response):

@@ -18,6 +18,7 @@ from typing import Protocol
 from llm_router.core.errors import AppError
 from llm_router.core.settings import Settings
 from llm_router.providers._http import HttpClient
+from llm_router.providers.activity import CallActivity
 from llm_router.providers.base import ChatModel, ReasoningLevel, Usage
 from llm_router.providers.capabilities import Capabilities, capabilities_for, fallback_models
 from llm_router.providers.config import ProviderConfig, Timeouts, load_provider_configs
@@ -40,6 +41,8 @@ CHEAP_MODELS = ("gpt-5-nano", "gpt-4.1-nano", "gpt-4o-mini", "claude-haiku-4-5",
 
 
 class ProviderAdapter(ChatModel, Protocol):
+    activity: CallActivity
+
     async def list_models(self) -> list[str]: ...
 
     async def aclose(self) -> None: ...
