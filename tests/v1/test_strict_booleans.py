@@ -55,3 +55,14 @@ def test_real_booleans_still_work(v1_app: V1App) -> None:
     response = httpx.post(f"{v1_app.url}/v1/chat/completions", json=body, headers=AUTH)
     assert response.status_code == 200, response.text
     assert response.json()["choices"][0]["message"]["content"]
+
+
+@pytest.mark.parametrize("field", ["stream", "store", "parallel_tool_calls"])
+def test_responses_booleans_are_strict(v1_app: V1App, fake_provider: FakeProvider, field: str) -> None:
+    body: dict[str, Any] = {"model": OPENAI_MODEL, "input": "hello", field: "yes"}
+    response = httpx.post(f"{v1_app.url}/v1/responses", json=body, headers=AUTH)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request_error"
+    assert field in error["message"]
+    assert fake_provider.requests == []

@@ -208,3 +208,20 @@ class UsageEvent(Base):
     status: Mapped[str] = mapped_column(String(16), default="ok")  # ok | error | cancelled
     error_kind: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StoredResponse(Base):
+    """A ``/v1/responses`` answer kept with ``store: true``, so ``previous_response_id`` can continue it.
+
+    ``items`` is the whole conversation as Responses items (the earlier context, this request's input and
+    the output), so continuing reads one row however long the chain is.
+    """
+
+    __tablename__ = "stored_responses"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # resp_<32 hex>
+    owner_id: Mapped[str] = _owner_column()
+    model: Mapped[str] = mapped_column(String(200))
+    items: Mapped[list[Any]] = mapped_column(default=list)
+    response: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,8 +4,8 @@ Local servers (llama.cpp, several others) send no usage in streams, and a cut or
 gets to its usage. Such tokens are now estimated from the text and marked: ``usage_events.usage_estimated``
 and ``messages.tokens_estimated`` say the numbers (and the cost priced from them) are not the provider's.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004_responses
 Create Date: 2026-12-04 19:50:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004_responses"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
