@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from llm_router.providers.base import ChatMessage, ChatRequest, collect
+import pytest
+
+from llm_router.providers.base import ChatMessage, ChatRequest, UpstreamError, collect
 from llm_router.providers.catalog import ModelCatalog
 from llm_router.providers.config import ProviderConfig
 from llm_router.providers.registry import ProviderRegistry
@@ -46,7 +48,8 @@ async def test_no_models_request_reaches_a_local_provider_while_it_answers(
     try:
         await catalog.refresh()
         assert models_requests(local_provider) == 1
-        local_provider.enqueue(Behaviour(chunks=["a ", "b ", "c"], pause_after=1))
+        # like llama.cpp's server: another request arriving now would cut this answer
+        local_provider.enqueue(Behaviour(chunks=["a ", "b ", "c"], pause_after=1, interruptible=True))
         request = ChatRequest(model="llama3.2", messages=HELLO)
         answer = asyncio.create_task(collect(registry.adapter("llamacpp").stream(request)))
         await asyncio.to_thread(local_provider.wait_until_paused)
@@ -56,7 +59,7 @@ async def test_no_models_request_reaches_a_local_provider_while_it_answers(
         assert catalog.providers()[0]["status"] == "ok", "the last list is kept"
 
         local_provider.release()
-        assert (await answer).text == "a b c"
+        assert (await answer).text == "a b c", "the answer was not interrupted"
         await catalog.refresh()
         assert models_requests(local_provider) == 2, "asked again once the answer is over"
     finally:
@@ -103,4 +106,26 @@ async def test_a_failing_provider_is_ok_as_soon_as_a_call_through_it_succeeds() 
             await catalog.refresh(only_due=True)  # the success makes its listing due at once
             assert [m.id for m in catalog.models()] == ["llamacpp/qwen2.5-7b-instruct"]
     finally:
+        await registry.aclose()
+
+
+async def test_the_fake_in_local_server_mode_interrupts_an_answer_when_another_request_arrives(
+    local_provider: FakeProvider,
+) -> None:
+    # what the catalog guards against: a /models listing during an answer cuts it
+    config = ProviderConfig("llamacpp", "openai", local_provider.openai_base_url, is_local=True)
+    registry = ProviderRegistry([config], max_retries=0)
+    adapter = registry.adapter("llamacpp")
+    try:
+        local_provider.enqueue(Behaviour(chunks=["a ", "b ", "c"], pause_after=1, interruptible=True))
+        request = ChatRequest(model="llama3.2", messages=HELLO)
+        answer = asyncio.create_task(collect(adapter.stream(request)))
+        await asyncio.to_thread(local_provider.wait_until_paused)
+        assert await adapter.list_models()
+        local_provider.release()
+        with pytest.raises(UpstreamError) as cut:
+            await answer
+        assert cut.value.kind == "stream_cut"
+    finally:
+        local_provider.release()
         await registry.aclose()

@@ -101,9 +101,16 @@ class ScriptedResponse(Response):
     """Plays one behaviour: delays, the body or stream, and the scripted faults."""
 
     def __init__(
-        self, behaviour: Behaviour, prompt: Prompt, wire: Wire, request_id: str, gate: PauseGate
+        self,
+        behaviour: Behaviour,
+        prompt: Prompt,
+        wire: Wire,
+        request_id: str,
+        gate: PauseGate,
+        arrivals: Callable[[], int] = lambda: 0,
     ) -> None:
         self.gate = gate
+        self.arrivals = arrivals
         self.behaviour = behaviour
         self.prompt = prompt
         self.wire = wire
@@ -201,10 +208,11 @@ class ScriptedResponse(Response):
             (b"cache-control", b"no-cache"),
         ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
+        arrived = self.arrivals()
         for index, (data, is_piece) in enumerate(frames):
             if index == pause_at and await self.gate.wait(watcher):
                 return
-            if index == cut_at:
+            if index == cut_at or (behaviour.interruptible and self.arrivals() != arrived):
                 raise ConnectionCut
             if index == error_at:
                 await send({"type": "http.response.body", "body": self._stream_error(), "more_body": False})

@@ -84,6 +84,9 @@ class Behaviour:
     # a local server's context window (tokens, estimated at 4 chars each): a longer prompt is answered as
     # llama.cpp's server does, with an empty 200 stream, or without streaming a 400 naming the context size
     context_window: int | None = None
+    # like llama.cpp's server by default: any other request arriving while this answer streams (another
+    # chat, a ``/models`` listing) interrupts it; the stream is cut where it was
+    interruptible: bool = False
 
     def overflows(self, prompt: Prompt) -> bool:
         return self.context_window is not None and estimate_tokens(prompt.input_text) > self.context_window
