@@ -11,6 +11,7 @@ import socket
 import pytest
 
 from llm_router.providers.base import ChatMessage, ChatRequest, UpstreamError, collect
+from llm_router.providers.capabilities import capabilities_for
 from llm_router.providers.catalog import ModelCatalog
 from llm_router.providers.config import ProviderConfig
 from llm_router.providers.registry import ProviderRegistry
@@ -129,3 +130,19 @@ async def test_the_fake_in_local_server_mode_interrupts_an_answer_when_another_r
     finally:
         local_provider.release()
         await registry.aclose()
+
+
+@pytest.mark.parametrize(
+    ("model", "vision"),
+    [
+        ("gemma-3-1b-it", False),  # text-only: was listed as vision-capable
+        ("gemma3:1b", False),
+        ("google/gemma-3-270m-it", False),
+        ("gemma-3-4b-it", True),
+        ("gemma3:27b", True),
+        ("qwen2.5-0.5b-instruct", False),
+        ("llava-1.6", True),
+    ],
+)
+def test_vision_is_claimed_only_for_models_that_see(model: str, vision: bool) -> None:
+    assert capabilities_for(model).vision is vision
