@@ -86,3 +86,8 @@ def test_bad_log_queries_get_a_422_that_names_the_problem(
     response = httpx.get(f"{v1_app.url}/api/logs", params=params)
     assert response.status_code == 422, response.text
     assert says in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("source", ["chat", "title", "openai", "anthropic", "images"])
+def test_every_source_a_usage_row_can_have_is_a_valid_filter(v1_app: V1App, source: str) -> None:
+    assert v1_app.logs(source=source) == []

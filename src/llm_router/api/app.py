@@ -24,6 +24,7 @@ from llm_router.api.routes import (
     health,
     keys,
     logs,
+    media,
     messages,
     models,
     tokens,
@@ -89,6 +90,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(models.router)
     app.include_router(tokens.router)
     app.include_router(logs.router)
+    app.include_router(media.router)
     app.include_router(v1_router)
 
 

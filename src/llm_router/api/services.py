@@ -47,6 +47,8 @@ from llm_router.services.keys.ssrf import AddressPolicy
 from llm_router.services.keys.ssrf_client import provider_client_factory
 from llm_router.services.keys.user_providers import UserProviders
 from llm_router.services.keys.vault import Vault, open_cipher
+from llm_router.services.media.images import ImageService
+from llm_router.services.media.store import MediaStore
 from llm_router.services.routing import Router, RoutesFile
 from llm_router.services.usage.log import UsageWriter
 
@@ -68,6 +70,8 @@ class AppServices:
     jobs: GenerationManager
     usage_writer: UsageWriter
     token_verifier: TokenVerifier
+    media: MediaStore  # image files in the data dir
+    images: ImageService
 
 
 def provider_registry(
@@ -117,6 +121,7 @@ async def open_services(
         )
         await jobs.open()
         stack.push_async_callback(jobs.close)  # running answers end "interrupted", their text stored
+        media = MediaStore(db, settings.data_dir / "media")
         usage_writer = UsageWriter(db)
         stack.push_async_callback(usage_writer.drain)  # rows of finished /v1 requests still being written
 
@@ -134,6 +139,8 @@ async def open_services(
             jobs=jobs,
             usage_writer=usage_writer,
             token_verifier=TokenVerifier(db),
+            media=media,
+            images=ImageService(db, media),
         )
 
 

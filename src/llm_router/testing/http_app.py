@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from llm_router.testing import anthropic_wire, openai_wire, responses_wire
+from llm_router.testing import anthropic_wire, images_wire, openai_wire, responses_wire
 from llm_router.testing.playback import PauseGate, ScriptedResponse, Wire
 from llm_router.testing.script import Behaviour, InvalidRequest, Prompt, RecordedRequest
 
@@ -153,6 +153,29 @@ async def handle_chat(request: Request, state: FakeState, wire: Wire) -> Respons
     return ScriptedResponse(behaviour, prompt, wire, request_id, state.gate, lambda: state.arrivals)
 
 
+async def handle_images(request: Request, state: FakeState) -> Response:
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        body = None
+    _record(state, request, body, None)
+    if not _key_accepted(state, request):
+        return _json_response(401, openai_wire.error_body(401, None), "req_images", OPENAI)
+    try:
+        answer = images_wire.generate(body)
+    except images_wire.ImageRequestError as exc:
+        error = {
+            "error": {
+                "message": exc.message,
+                "type": "invalid_request_error",
+                "param": exc.param,
+                "code": None,
+            }
+        }
+        return Response(orjson.dumps(error), status_code=exc.status, media_type="application/json")
+    return Response(orjson.dumps(answer), media_type="application/json")
+
+
 def build_app(state: FakeState) -> Starlette:
     async def chat_completions(request: Request) -> Response:
         return await handle_chat(request, state, OPENAI)
@@ -177,8 +200,12 @@ def build_app(state: FakeState) -> Starlette:
         )
         return Response(body, media_type="application/json")
 
+    async def images(request: Request) -> Response:
+        return await handle_images(request, state)
+
     return Starlette(
         routes=[
+            Route("/v1/images/generations", images, methods=["POST"]),
             Route("/v1/chat/completions", chat_completions, methods=["POST"]),
             Route("/v1/messages", messages, methods=["POST"]),
             Route("/v1/responses", responses, methods=["POST"]),

@@ -4,8 +4,8 @@ Local servers (llama.cpp, several others) send no usage in streams, and a cut or
 gets to its usage. Such tokens are now estimated from the text and marked: ``usage_events.usage_estimated``
 and ``messages.tokens_estimated`` say the numbers (and the cost priced from them) are not the provider's.
 
-Revision ID: 0005
-Revises: 0004_responses
+Revision ID: 0006
+Revises: 0005_media
 Create Date: 2026-12-04 19:50:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004_responses"
+revision: str = "0006"
+down_revision: str | None = "0005_media"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
