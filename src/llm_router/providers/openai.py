@@ -32,7 +32,7 @@ from llm_router.providers.base import (
     Usage,
 )
 from llm_router.providers.capabilities import Capabilities, capabilities_for, nearest_effort
-from llm_router.providers.config import ProviderConfig
+from llm_router.providers.config import ProviderConfig, Timeouts
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +61,14 @@ class OpenAIChatModel(SdkStreamModel):
     log = log
 
     def __init__(
-        self, config: ProviderConfig, *, http_client: HttpClient | None = None, max_retries: int = 2
+        self,
+        config: ProviderConfig,
+        *,
+        http_client: HttpClient | None = None,
+        max_retries: int = 2,
+        timeouts: Timeouts | None = None,
     ) -> None:
-        super().__init__(config, http_client=http_client, max_retries=max_retries)
+        super().__init__(config, http_client=http_client, max_retries=max_retries, timeouts=timeouts)
         if config.key_source != "env" or config.name != "openai":
             # the SDK adds OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment to every request;
             # they are OpenAI's business, not another vendor's

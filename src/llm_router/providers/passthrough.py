@@ -26,6 +26,7 @@ import orjson
 
 from llm_router.providers import errors
 from llm_router.providers.base import ChatRequest, RawRequest, StreamEvent, UpstreamError, Usage, WireBytes
+from llm_router.providers.config import Timeouts
 
 
 class Reader(Protocol):
@@ -56,7 +57,7 @@ class Forwarder(Protocol):
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 MAX_RETRY_AFTER = 60.0  # seconds; like the SDKs, a longer wait is not waited for
-CONNECT_TIMEOUT = 10.0
+CONNECT_TIMEOUT = Timeouts().connect  # the cap on connecting when a request sets its own timeout
 
 
 async def forward(model: Forwarder, request: ChatRequest, raw: RawRequest) -> AsyncIterator[StreamEvent]:

@@ -72,6 +72,7 @@ class FakeState:
         self.listed_models = listed_models
         self.default = Behaviour()
         self.requests: list[RecordedRequest] = []
+        self.arrivals = 0  # requests received so far (an ``interruptible`` answer ends at the next one)
         self.gate = PauseGate()
         self._queue: list[tuple[str | None, Behaviour]] = []
         self._lock = threading.Lock()
@@ -103,6 +104,7 @@ def presented_key(request: Request) -> str | None:
 
 
 def _record(state: FakeState, request: Request, body: Any, prompt: Prompt | None) -> None:
+    state.arrivals += 1
     headers = {k: REDACTED if k in _CREDENTIAL_HEADERS else v for k, v in request.headers.items()}
     state.requests.append(
         RecordedRequest(
@@ -148,7 +150,7 @@ async def handle_chat(request: Request, state: FakeState, wire: Wire) -> Respons
         message = f"The model `{prompt.model}` does not exist or you do not have access to it."
         return _json_response(404, wire.error(404, message, request_id), request_id, wire)
     behaviour = state.next_behaviour(prompt.model)
-    return ScriptedResponse(behaviour, prompt, wire, request_id, state.gate)
+    return ScriptedResponse(behaviour, prompt, wire, request_id, state.gate, lambda: state.arrivals)
 
 
 async def handle_extra(request: Request, state: FakeState, wire: Wire) -> Response:

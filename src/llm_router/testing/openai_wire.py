@@ -223,7 +223,7 @@ def stream_frames(script: Script, prompt: Prompt, completion_id: str, created: i
             delta = {"index": call.index, "function": {"arguments": piece}}
             frames.append((writer.chunk({"tool_calls": [delta]}), True))
     frames.append((writer.chunk({}, finish=script.finish), False))
-    if prompt.include_usage:
+    if prompt.include_usage and script.stream_usage:
         frames.append((writer.usage_chunk(script.usage), False))
     frames.append((DONE_FRAME, False))
     return frames

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from llm_router.core.errors import AppError
 from llm_router.core.ids import new_id
@@ -86,7 +86,7 @@ class MessagesBody(BaseModel):
     system: str | list[Block] | None = None
     temperature: float | None = Field(default=None, ge=0, le=1)
     stop_sequences: list[str] | None = None
-    stream: bool = False
+    stream: StrictBool = False  # strict: "yes" is a 422, not true
     tools: list[ToolIn] | None = None
     tool_choice: ToolChoiceIn | None = None
     thinking: ThinkingIn | None = None

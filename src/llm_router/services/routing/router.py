@@ -13,11 +13,11 @@ import time
 from dataclasses import replace
 
 from llm_router.core.errors import AppError, PolicyRefusal
-from llm_router.providers.base import ChatRequest, UpstreamError, collect
+from llm_router.providers.base import ChatRequest, UpstreamError
 from llm_router.providers.registry import ProviderRegistry, ResolvedModel
 from llm_router.services.routing.cache import ResponseCache, cache_key
 from llm_router.services.routing.config import RoutesFile
-from llm_router.services.routing.local_first import judge, probe_request
+from llm_router.services.routing.local_first import judge, probe_request, run_probe
 from llm_router.services.routing.plan import ListedModel, Plan, strip_no_cloud
 from llm_router.services.routing.run import RouteRun
 
@@ -127,7 +127,7 @@ class Router:
             probe = probe_request(plan.request, local.model_id)
             if plan.chain:  # a cloud model is next: no retrying the local one first
                 probe = replace(probe, max_retries=0)
-            result = await collect(local.adapter.stream(probe))
+            result = await run_probe(local.adapter, probe)
         except UpstreamError as exc:
             run._add_attempt(local, exc.kind, started)
             return False
