@@ -30,7 +30,7 @@ PACKAGE = "llm_router"
 SOURCE = Path(__file__).resolve().parents[1] / "src" / PACKAGE
 MAX_LINES = 400
 MAX_SERVICES_ENTRIES = 8
-ROOMS = ("chat", "routing", "accounts", "keys", "search", "usage")
+ROOMS = ("chat", "routing", "accounts", "keys", "search", "usage", "export")
 EXEMPT = {PACKAGE, f"{PACKAGE}.__main__"}  # importing the root package (``__version__``) is fine too
 
 # component → the components its modules may import (besides the exempt root package)

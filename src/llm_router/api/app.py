@@ -21,6 +21,7 @@ from llm_router.api.routes import (
     admin_users,
     auth,
     conversations,
+    export,
     health,
     keys,
     logs,
@@ -69,7 +70,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _include_routers(app)
     web.mount_web(app)  # last: it serves "/" and everything no router claimed
     # Middleware: the last added is the outermost.
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        upload_limits={"/api/import": settings.max_import_bytes},
+    )
     app.add_middleware(CsrfMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(V1ErrorShapeMiddleware)  # outside security: its /v1 errors get the SDK shapes
@@ -84,6 +89,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(keys.router)
     app.include_router(search_routes.router)
     app.include_router(conversations.router)
+    app.include_router(export.router)
     app.include_router(messages.router)
     app.include_router(usage.router)
     app.include_router(models.router)

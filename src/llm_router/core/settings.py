@@ -54,6 +54,13 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body accepted; larger bodies get 413.",
     )
+    max_import_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest file `POST /api/import` accepts (a ChatGPT or Claude.ai export); it is read as a stream."
+        ),
+    )
     providers_file: Path | None = Field(
         default=None,
         description="YAML or TOML file listing further providers (OpenAI-compatible endpoints and others).",

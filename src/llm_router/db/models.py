@@ -106,7 +106,11 @@ class ProviderKey(Base):
 
 class Conversation(Base):
     __tablename__ = "conversations"
-    __table_args__ = (Index("ix_conversations_owner_updated", "owner_id", "updated_at"),)
+    __table_args__ = (
+        Index("ix_conversations_owner_updated", "owner_id", "updated_at"),
+        # one imported conversation per source id and owner: importing a file twice adds nothing (0005)
+        Index("ix_conversations_owner_import_source", "owner_id", "import_source", unique=True),
+    )
 
     id: Mapped[str] = _id_column()
     owner_id: Mapped[str] = _owner_column()
@@ -123,6 +127,7 @@ class Conversation(Base):
     branch_message_id: Mapped[str | None] = mapped_column(String(32), default=None)
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     total_cost: Mapped[float] = mapped_column(Float, default=0.0)
+    import_source: Mapped[str | None] = mapped_column(String(200), default=None)  # e.g. "chatgpt:<id>"
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

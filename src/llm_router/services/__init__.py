@@ -5,6 +5,8 @@
 - ``accounts``: users, passwords, sessions, API tokens, sign-in throttle and rate limits.
 - ``keys``: the key vault, the master key and its rotation, users' own providers, the SSRF guard.
 - ``search``: full-text search over messages (SQLite FTS5, PostgreSQL tsvector).
+- ``export``: conversation export (JSON tree, Markdown, PDF, a zip) and import (ours, ChatGPT, Claude.ai,
+  Open WebUI).
 - ``usage``: usage rows (one per request or chat answer), totals, the batching writer, the request log.
 
 A new feature gets a room of its own (e.g. ``media/``, ``library/``, ``schedules/``, ``export/``) rather
