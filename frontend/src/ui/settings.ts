@@ -1,6 +1,7 @@
 // A small settings panel: theme, provider keys (only ever shown as …last4), password, sign out.
 import { ApiError, type Api } from "../lib/api";
 import type { AuthStatus, ProviderKey } from "../lib/types";
+import { dataSection } from "./data";
 import { button, h, type Component } from "./dom";
 import { toggleTheme } from "./theme";
 
@@ -64,6 +65,7 @@ export function settingsPanel(api: Api, auth: AuthStatus | null, onClose: () => 
     h("h3", {}, "provider keys"),
     keyList,
     keyForm,
+    dataSection(api),
     passwordMode ? h("h3", {}, "password") : null,
     passwordMode ? pwForm : null,
     passwordMode ? button("sign out", () => void api.logout().then(() => location.reload(), fail)) : null,
