@@ -20,6 +20,7 @@ from llm_router.api.protection import BodyLimitMiddleware, CsrfMiddleware, Secur
 from llm_router.api.routes import (
     admin_users,
     auth,
+    budgets,
     conversations,
     export,
     health,
@@ -92,6 +93,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(export.router)
     app.include_router(messages.router)
     app.include_router(usage.router)
+    app.include_router(budgets.router)
     app.include_router(models.router)
     app.include_router(tokens.router)
     app.include_router(logs.router)

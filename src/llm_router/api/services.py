@@ -31,6 +31,7 @@ from llm_router.providers.config import ProviderConfig, load_provider_configs
 from llm_router.providers.pricing import load_prices
 from llm_router.providers.registry import ProviderRegistry
 from llm_router.services.accounts.auth import LoginGuard
+from llm_router.services.accounts.budgets import Budgets
 from llm_router.services.accounts.limits import (
     RateLimiter,
     RedisFailureThrottle,
@@ -67,6 +68,7 @@ class AppServices:
     jobs: GenerationManager
     usage_writer: UsageWriter
     token_verifier: TokenVerifier
+    budgets: Budgets
 
 
 def provider_registry(configs: list[ProviderConfig], policy: AddressPolicy) -> ProviderRegistry:
@@ -103,11 +105,13 @@ async def open_services(settings: Settings, routes: RoutesFile) -> AsyncIterator
             stack.push_async_callback(redis.close)
 
         router = Router(routes)
+        budgets = Budgets(db)
         jobs = GenerationManager(
             db,
             router,
             user_providers.for_user,
             RedisRelay(settings.redis_url) if settings.redis_url else None,
+            budgets,
         )
         await jobs.open()
         stack.push_async_callback(jobs.close)  # running answers end "interrupted", their text stored
@@ -128,6 +132,7 @@ async def open_services(settings: Settings, routes: RoutesFile) -> AsyncIterator
             jobs=jobs,
             usage_writer=usage_writer,
             token_verifier=TokenVerifier(db),
+            budgets=budgets,
         )
 
 

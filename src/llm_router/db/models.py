@@ -182,6 +182,9 @@ class UsageEvent(Base):
     __table_args__ = (
         Index("ix_usage_owner_created", "owner_id", "created_at"),
         Index("ix_usage_conversation", "conversation_id"),
+        # a budget's spend in its window, read from the index alone (migration 0006)
+        Index("ix_usage_owner_created_cost", "owner_id", "created_at", "cost"),
+        Index("ix_usage_token_created_cost", "api_token_id", "created_at", "cost"),
     )
 
     id: Mapped[str] = _id_column()
@@ -209,3 +212,19 @@ class UsageEvent(Base):
     status: Mapped[str] = mapped_column(String(16), default="ok")  # ok | error | cancelled
     error_kind: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Budget(Base):
+    """A dollar limit per UTC day and/or month. ``key`` says whose and who set it: ``user:<id>`` (an admin,
+    for a user), ``personal:<id>`` (the user's own, lower one), ``token:<id>`` (an admin, for a token)."""
+
+    __tablename__ = "budgets"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    user_id: Mapped[str] = _owner_column()
+    api_token_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("api_tokens.id", ondelete="CASCADE"), default=None
+    )
+    daily_usd: Mapped[float | None] = mapped_column(Float, default=None)
+    monthly_usd: Mapped[float | None] = mapped_column(Float, default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

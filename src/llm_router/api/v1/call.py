@@ -22,6 +22,7 @@ from llm_router.api.v1.errors import Failure, WireProtocol, failure_response, up
 from llm_router.core.errors import AppError
 from llm_router.providers.base import ChatRequest, ChatResult, StreamEvent, UpstreamError, collect
 from llm_router.providers.registry import ProviderRegistry
+from llm_router.services.accounts.budgets import Budgets
 from llm_router.services.accounts.tokens import ApiPrincipal
 from llm_router.services.routing import ListedModel, Router, RouteRun
 from llm_router.services.usage.log import UsageWriter
@@ -70,6 +71,7 @@ class RoutedCall:
     router: Router
     writer: UsageWriter
     max_body_bytes: int
+    budgets: Budgets
 
     async def body(self, model: type[ModelT]) -> ModelT:
         return await read_body(self.request, model, self.max_body_bytes)
@@ -118,6 +120,7 @@ class RoutedCall:
     ) -> Response:
         try:
             run = self.router.prepare(chat, self.principal.user_id, self.providers)
+            await self.budgets.check(self.principal.user_id, self.principal.token_id, run.plan)
         except AppError as exc:
             self._refused(chat, exc, protocol)
             raise
@@ -170,6 +173,7 @@ async def get_routed_call(
         services.router,
         services.usage_writer,
         services.settings.max_body_bytes,
+        services.budgets,
     )
 
 
