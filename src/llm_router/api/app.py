@@ -30,6 +30,7 @@ from llm_router.api.routes import (
     models,
     tokens,
     usage,
+    usage_reports,
     web,
 )
 from llm_router.api.routes import search as search_routes
@@ -92,6 +93,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(conversations.router)
     app.include_router(export.router)
     app.include_router(messages.router)
+    app.include_router(usage_reports.router)
     app.include_router(usage.router)
     app.include_router(budgets.router)
     app.include_router(models.router)
