@@ -1,6 +1,7 @@
 // A small settings panel: theme, provider keys (only ever shown as …last4), password, sign out.
 import { ApiError, type Api } from "../lib/api";
 import type { AuthStatus, ProviderKey } from "../lib/types";
+import { dashboardPanel } from "./dashboard";
 import { dataSection } from "./data";
 import { button, h, type Component } from "./dom";
 import { toggleTheme } from "./theme";
@@ -61,7 +62,15 @@ export function settingsPanel(api: Api, auth: AuthStatus | null, onClose: () => 
     "section",
     { class: "settings frame", role: "dialog", "aria-label": "settings" },
     h("header", { class: "settings-head" }, h("h2", {}, "┤ settings ├"), button("close", onClose)),
-    h("div", { class: "row" }, button("toggle theme", () => void toggleTheme())),
+    h(
+      "div",
+      { class: "row" },
+      button("toggle theme", () => void toggleTheme()),
+      button("usage", () => {
+        const dashboard = dashboardPanel(api, () => dashboard.dispose());
+        el.after(dashboard.el);
+      }),
+    ),
     h("h3", {}, "provider keys"),
     keyList,
     keyForm,
