@@ -35,6 +35,12 @@ from llm_router.services.usage import reports
 from llm_router.services.usage.reports import Window
 
 RESULTS = ROOT / "benchmarks" / "results"
+BACKFILL = """INSERT INTO usage_daily (owner_id, day, source, provider, model, device_id, api_token_id,
+                                 requests, tokens_in, tokens_out, cost, saving)
+    SELECT owner_id, substr(created_at, 1, 10), source, coalesce(provider, ''), coalesce(model, ''),
+           coalesce(device_id, ''), coalesce(api_token_id, ''), count(*), sum(tokens_in), sum(tokens_out),
+           coalesce(sum(cost), 0), coalesce(sum(saving), 0)
+    FROM usage_events GROUP BY 1, 2, 3, 4, 5, 6, 7"""
 TARGET_MS = 100.0
 USERS = [f"{i:032x}" for i in range(1, 11)]
 MODELS = [("openai", "gpt-4o-mini"), ("openai", "gpt-5.1"), ("anthropic", "claude-haiku-4-5"),
@@ -51,7 +57,14 @@ def _load(path: Path, rows: int, now: datetime) -> float:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("PRAGMA synchronous=OFF")
+    # As migration 0007 does for existing rows: load without the per-row trigger, then sum once.
+    triggers = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'usage_daily%'"
+    )
+    triggers = triggers.fetchall()
     conn.execute("BEGIN")
+    for name, _sql in triggers:
+        conn.execute(f'DROP TRIGGER "{name}"')
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
     conn.executemany(
         "INSERT INTO users (id, username, role, disabled, created_at, updated_at)"
@@ -73,6 +86,9 @@ def _load(path: Path, rows: int, now: datetime) -> float:
             conn.executemany(sql, batch)
             batch = []
     conn.executemany(sql, batch)
+    conn.execute(BACKFILL)
+    for _name, trigger in triggers:
+        conn.execute(trigger)
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     conn.execute("PRAGMA journal_mode=WAL")

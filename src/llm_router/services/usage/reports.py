@@ -2,8 +2,10 @@
 device, API token, source, user), the most expensive conversations, and every row for export.
 
 Every figure is a sum over ``usage_events`` rows and nothing else, so the dashboard, the CSV and the
-totals reconcile exactly. Rows are grouped by UTC day in SQL (one expression per dialect); weeks (from
-Monday) and months are rolled up from days here, which keeps the SQL the same on both backends.
+totals reconcile exactly. Series and breakdowns read ``usage_daily``, the per-day sums the database keeps
+on every insert (migration 0007): a year of one user is a few hundred rows, not a million events. Weeks
+(from Monday) and months are rolled up from days here. The most expensive conversations and the export
+read the events themselves.
 """
 
 from __future__ import annotations
@@ -16,17 +18,17 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, func, select
 
 from llm_router.db.engine import Database
-from llm_router.db.models import Conversation, UsageEvent
+from llm_router.db.models import Conversation, UsageDaily, UsageEvent
 
 Bucket = Literal["day", "week", "month"]
 GroupBy = Literal["model", "provider", "device", "token", "source", "user"]
 GROUP_COLUMNS: dict[str, Any] = {
-    "model": UsageEvent.model,
-    "provider": UsageEvent.provider,
-    "device": UsageEvent.device_id,
-    "token": UsageEvent.api_token_id,
-    "source": UsageEvent.source,  # chat | openai | anthropic | title: background calls apart
-    "user": UsageEvent.owner_id,
+    "model": UsageDaily.model,
+    "provider": UsageDaily.provider,
+    "device": UsageDaily.device_id,
+    "token": UsageDaily.api_token_id,
+    "source": UsageDaily.source,  # chat | openai | anthropic | title: background calls apart
+    "user": UsageDaily.owner_id,
 }
 EXPORT_COLUMNS = (
     "id", "created_at", "owner_id", "source", "provider", "model", "requested_model", "route",
@@ -47,6 +49,14 @@ class Window:
         found = [UsageEvent.created_at >= self.start, UsageEvent.created_at < self.end]
         if self.owner_id is not None:
             found.append(UsageEvent.owner_id == self.owner_id)
+        return found
+
+    def days(self) -> list[ColumnElement[bool]]:
+        """The same window over ``usage_daily`` (windows start and end at midnight UTC)."""
+        last = (self.end - timedelta(microseconds=1)).date().isoformat()
+        found = [UsageDaily.day >= self.start.date().isoformat(), UsageDaily.day <= last]
+        if self.owner_id is not None:
+            found.append(UsageDaily.owner_id == self.owner_id)
         return found
 
 
@@ -76,15 +86,19 @@ def _sums() -> list[Any]:
     ]
 
 
+def _daily_sums() -> list[Any]:
+    return [
+        func.coalesce(func.sum(UsageDaily.requests), 0),
+        func.coalesce(func.sum(UsageDaily.tokens_in), 0),
+        func.coalesce(func.sum(UsageDaily.tokens_out), 0),
+        func.coalesce(func.sum(UsageDaily.cost), 0.0),
+        func.coalesce(func.sum(UsageDaily.saving), 0.0),
+    ]
+
+
 def _totals(row: Any, offset: int) -> Totals:
     r = row[offset:]
     return Totals(int(r[0]), int(r[1]), int(r[2]), float(r[3]), float(r[4]))
-
-
-def _day(db: Database) -> Any:
-    if db.is_sqlite:  # stored as "YYYY-MM-DD HH:MM:SS…" in UTC
-        return func.substr(UsageEvent.created_at, 1, 10)
-    return func.to_char(func.timezone("UTC", UsageEvent.created_at), "YYYY-MM-DD")
 
 
 def bucket_start(day: date, bucket: Bucket) -> date:
@@ -97,8 +111,7 @@ def bucket_start(day: date, bucket: Bucket) -> date:
 
 async def series(db: Database, window: Window, bucket: Bucket) -> list[tuple[date, Totals]]:
     """Totals per bucket, oldest first; buckets without rows are left out."""
-    day = _day(db).label("day")
-    query = select(day, *_sums()).where(*window.conditions()).group_by(day)
+    query = select(UsageDaily.day, *_daily_sums()).where(*window.days()).group_by(UsageDaily.day)
     async with db.read() as session:
         rows = (await session.execute(query)).all()
     buckets: dict[date, Totals] = {}
@@ -111,13 +124,13 @@ async def series(db: Database, window: Window, bucket: Bucket) -> list[tuple[dat
 async def breakdown(db: Database, window: Window, by: GroupBy) -> list[tuple[str | None, Totals]]:
     """Totals per model (provider, device, …), the most expensive first."""
     column = GROUP_COLUMNS[by]
-    cost = func.coalesce(func.sum(UsageEvent.cost), 0.0)
+    cost = func.coalesce(func.sum(UsageDaily.cost), 0.0)
     query = (
-        select(column, *_sums()).where(*window.conditions()).group_by(column).order_by(cost.desc(), column)
+        select(column, *_daily_sums()).where(*window.days()).group_by(column).order_by(cost.desc(), column)
     )
     async with db.read() as session:
         rows = (await session.execute(query)).all()
-    return [(row[0], _totals(row, 1)) for row in rows]
+    return [(row[0] or None, _totals(row, 1)) for row in rows]  # '' in usage_daily: none
 
 
 async def top_conversations(db: Database, window: Window, limit: int) -> list[tuple[str, str, Totals]]:
