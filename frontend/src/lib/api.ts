@@ -35,7 +35,7 @@ export interface GenerationParams {
   reasoning?: Reasoning | null;
 }
 
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export class Api {
   constructor(

@@ -1,6 +1,7 @@
 // A small settings panel: theme, provider keys (only ever shown as …last4), password, sign out.
 import { ApiError, type Api } from "../lib/api";
 import type { AuthStatus, ProviderKey } from "../lib/types";
+import { tokensSection, usersSection } from "./admin";
 import { dashboardPanel } from "./dashboard";
 import { dataSection } from "./data";
 import { button, h, type Component } from "./dom";
@@ -75,6 +76,8 @@ export function settingsPanel(api: Api, auth: AuthStatus | null, onClose: () => 
     keyList,
     keyForm,
     dataSection(api),
+    tokensSection(api, auth?.user?.role === "admin"),
+    auth?.user?.role === "admin" && passwordMode ? usersSection(api) : null,
     passwordMode ? h("h3", {}, "password") : null,
     passwordMode ? pwForm : null,
     passwordMode ? button("sign out", () => void api.logout().then(() => location.reload(), fail)) : null,
