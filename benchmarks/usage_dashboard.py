@@ -57,7 +57,7 @@ def _load(path: Path, rows: int, now: datetime) -> float:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("PRAGMA synchronous=OFF")
-    # As migration 0007 does for existing rows: load without the per-row trigger, then sum once.
+    # As migration 0008 does for existing rows: load without the per-row trigger, then sum once.
     triggers = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'usage_daily%'"
     )

@@ -26,6 +26,7 @@ from llm_router.api.routes import (
     health,
     keys,
     logs,
+    media,
     messages,
     models,
     tokens,
@@ -46,14 +47,14 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    # A broken providers or routes file: one clear line before the server starts.
-    load_provider_configs(settings)
+    # Both files are read once, here: a mistake in either is one clear line before the server starts.
+    providers = load_provider_configs(settings)
     routes = load_routes(settings.routes)
     warn_if_exposed(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_services(settings, routes) as services:
+        async with open_services(settings, routes, providers) as services:
             attach(app, services)
             # What start-up built lives as long as the process: out of the collector's sight, full
             # collections stop re-walking it (+65 ms on every third request that opened a 10,000-message
@@ -99,6 +100,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(models.router)
     app.include_router(tokens.router)
     app.include_router(logs.router)
+    app.include_router(media.router)
     app.include_router(v1_router)
 
 

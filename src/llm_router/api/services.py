@@ -5,8 +5,9 @@ the ``Annotated`` dependencies in ``api/deps.py``. Nothing else creates services
 lazily on a first request. The order matters and is written down here only:
 
 1. database (migrated), prices loading in the background;
-2. the providers file, read once; the SSRF policy; the instance provider registry, whose clients for
-   custom endpoints all go through the SSRF-guarded transport built from that policy; the catalog;
+2. the providers (environment and file, read once by ``create_app``); the SSRF policy; the instance
+   provider registry, whose clients for custom endpoints all go through the SSRF-guarded transport
+   built from that policy; the catalog;
 3. the key vault (a wrong master key stops start-up), users' views, the key-change service, which
    publishes the vault's instance entries into the registry;
 4. limits (Redis when configured), the one router, the generation jobs, the usage writer, API tokens.
@@ -47,6 +48,8 @@ from llm_router.services.keys.ssrf import AddressPolicy
 from llm_router.services.keys.ssrf_client import provider_client_factory
 from llm_router.services.keys.user_providers import UserProviders
 from llm_router.services.keys.vault import Vault, open_cipher
+from llm_router.services.media.images import ImageService
+from llm_router.services.media.store import MediaStore
 from llm_router.services.routing import Router, RoutesFile
 from llm_router.services.usage.log import UsageWriter
 
@@ -68,6 +71,8 @@ class AppServices:
     jobs: GenerationManager
     usage_writer: UsageWriter
     token_verifier: TokenVerifier
+    media: MediaStore  # image files in the data dir
+    images: ImageService
     budgets: Budgets
 
 
@@ -77,7 +82,10 @@ def provider_registry(configs: list[ProviderConfig], policy: AddressPolicy) -> P
 
 
 @asynccontextmanager
-async def open_services(settings: Settings, routes: RoutesFile) -> AsyncIterator[AppServices]:
+async def open_services(
+    settings: Settings, routes: RoutesFile, configs: list[ProviderConfig] | None = None
+) -> AsyncIterator[AppServices]:
+    """Build the services (``configs``: the providers file and environment, when already read)."""
     async with AsyncExitStack() as stack:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.effective_database_url)
@@ -86,7 +94,7 @@ async def open_services(settings: Settings, routes: RoutesFile) -> AsyncIterator
         # genai-prices loads in a worker thread while the server already answers (0.2 s of start-up)
         asyncio.get_running_loop().run_in_executor(None, load_prices)
 
-        configs = load_provider_configs(settings)
+        configs = load_provider_configs(settings) if configs is None else configs
         policy = AddressPolicy.from_entries(settings.allowed_private_hosts)
         providers = provider_registry(configs, policy)
         stack.push_async_callback(providers.aclose)
@@ -115,6 +123,7 @@ async def open_services(settings: Settings, routes: RoutesFile) -> AsyncIterator
         )
         await jobs.open()
         stack.push_async_callback(jobs.close)  # running answers end "interrupted", their text stored
+        media = MediaStore(db, settings.data_dir / "media")
         usage_writer = UsageWriter(db)
         stack.push_async_callback(usage_writer.drain)  # rows of finished /v1 requests still being written
 
@@ -132,6 +141,8 @@ async def open_services(settings: Settings, routes: RoutesFile) -> AsyncIterator
             jobs=jobs,
             usage_writer=usage_writer,
             token_verifier=TokenVerifier(db),
+            media=media,
+            images=ImageService(db, media),
             budgets=budgets,
         )
 

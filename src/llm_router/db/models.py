@@ -108,7 +108,7 @@ class Conversation(Base):
     __tablename__ = "conversations"
     __table_args__ = (
         Index("ix_conversations_owner_updated", "owner_id", "updated_at"),
-        # one imported conversation per source id and owner: importing a file twice adds nothing (0005)
+        # one imported conversation per source id and owner: importing a file twice adds nothing (0006)
         Index("ix_conversations_owner_import_source", "owner_id", "import_source", unique=True),
     )
 
@@ -182,7 +182,7 @@ class UsageEvent(Base):
     __table_args__ = (
         Index("ix_usage_owner_created", "owner_id", "created_at"),
         Index("ix_usage_conversation", "conversation_id"),
-        # a budget's spend in its window, read from the index alone (migration 0006)
+        # a budget's spend in its window, read from the index alone (migration 0007)
         Index("ix_usage_owner_created_cost", "owner_id", "created_at", "cost"),
         Index("ix_usage_token_created_cost", "api_token_id", "created_at", "cost"),
     )
@@ -214,6 +214,43 @@ class UsageEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class StoredResponse(Base):
+    """A ``/v1/responses`` answer kept with ``store: true``, so ``previous_response_id`` can continue it.
+
+    ``items`` is the whole conversation as Responses items (the earlier context, this request's input and
+    the output), so continuing reads one row however long the chain is.
+    """
+
+    __tablename__ = "stored_responses"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # resp_<32 hex>
+    owner_id: Mapped[str] = _owner_column()
+    model: Mapped[str] = mapped_column(String(200))
+    items: Mapped[list[Any]] = mapped_column(default=list)
+    response: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MediaFile(Base):
+    """An image (generated or attached) stored as a file in the data dir, named by its SHA-256."""
+
+    __tablename__ = "media_files"
+    __table_args__ = (Index("ix_media_files_conversation", "conversation_id"),)
+
+    id: Mapped[str] = _id_column()
+    owner_id: Mapped[str] = _owner_column()
+    conversation_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("conversations.id", ondelete="CASCADE"), default=None
+    )
+    sha256: Mapped[str] = mapped_column(String(64))
+    mime: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))  # generated | attached
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Budget(Base):
     """A dollar limit per UTC day and/or month. ``key`` says whose and who set it: ``user:<id>`` (an admin,
     for a user), ``personal:<id>`` (the user's own, lower one), ``token:<id>`` (an admin, for a token)."""
@@ -232,7 +269,7 @@ class Budget(Base):
 
 class UsageDaily(Base):
     """``usage_events`` summed per UTC day and owner, source, provider, model, device and API token ('' for
-    none), kept by the database itself (a trigger on insert, migration 0007) so the dashboard reads a few
+    none), kept by the database itself (a trigger on insert, migration 0008) so the dashboard reads a few
     hundred rows instead of a million. Never written by the application."""
 
     __tablename__ = "usage_daily"

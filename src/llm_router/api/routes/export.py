@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from llm_router.api.deps import CurrentUser, DatabaseDep
 from llm_router.core.ids import utcnow
-from llm_router.services import export
+from llm_router.services.chat import export
 
 router = APIRouter(tags=["export"])
 

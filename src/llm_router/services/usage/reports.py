@@ -3,7 +3,7 @@ device, API token, source, user), the most expensive conversations, and every ro
 
 Every figure is a sum over ``usage_events`` rows and nothing else, so the dashboard, the CSV and the
 totals reconcile exactly. Series and breakdowns read ``usage_daily``, the per-day sums the database keeps
-on every insert (migration 0007): a year of one user is a few hundred rows, not a million events. Weeks
+on every insert (migration 0008): a year of one user is a few hundred rows, not a million events. Weeks
 (from Monday) and months are rolled up from days here. The most expensive conversations and the export
 read the events themselves.
 """

@@ -4,8 +4,8 @@ An import remembers where each conversation came from (``chatgpt:<id>``, ``claud
 ``llm-router:<id>`` …) so that importing the same file twice creates nothing new. NULL for conversations
 made here; a unique index over ``(owner_id, import_source)`` lets NULLs repeat on both backends.
 
-Revision ID: 0005
-Revises: 0003
+Revision ID: 0006
+Revises: 0005_media
 Create Date: 2026-12-04 19:40:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0003"  # the lead may renumber at merge: only this line changes
+revision: str = "0006"
+down_revision: str | None = "0005_media"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

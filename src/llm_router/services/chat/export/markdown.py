@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llm_router.services.export.document import active_path
+from llm_router.services.chat.export.document import active_path
 
 SPEAKERS = {"user": "You", "assistant": "Assistant", "system": "System"}
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from fpdf import FPDF
 
-from llm_router.services.export.document import active_path
-from llm_router.services.export.markdown import speaker
+from llm_router.services.chat.export.document import active_path
+from llm_router.services.chat.export.markdown import speaker
 
 # Tokyo Night Day (frontend/src/styles/main.css, [data-theme="light"])
 BACKGROUND = (225, 226, 231)  # --bg

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from llm_router.core.errors import NotFound
 from llm_router.db.engine import Database
 from llm_router.db.models import Conversation
-from llm_router.services.export.document import conversation_document
-from llm_router.services.export.markdown import to_markdown
+from llm_router.services.chat.export.document import conversation_document
+from llm_router.services.chat.export.markdown import to_markdown
 
 
 class _Sink(io.RawIOBase):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from llm_router.services.export.document import FORMAT, MESSAGE_FIELDS
+from llm_router.services.chat.export.document import FORMAT, MESSAGE_FIELDS
 
 ROLES = ("system", "user", "assistant")
 RUNNING = ("pending", "streaming")

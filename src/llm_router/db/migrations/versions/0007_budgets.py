@@ -6,8 +6,8 @@ window; ``(owner_id, created_at, cost)`` and ``(api_token_id, created_at, cost)`
 the index alone, so the check stays cheap at millions of rows and holds across replicas (it reads the
 shared database, nothing in process memory).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-04 19:50:00
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 from llm_router.db.types import UTCDateTime
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

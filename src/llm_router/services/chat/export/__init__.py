@@ -12,11 +12,11 @@
 A new import format: a parser in ``formats`` and one line in its ``PARSERS`` table.
 """
 
-from llm_router.services.export.archive import stream_archive
-from llm_router.services.export.document import FORMAT, VERSION, conversation_document
-from llm_router.services.export.importer import ImportReport, import_file
-from llm_router.services.export.markdown import to_markdown
-from llm_router.services.export.pdf import to_pdf
+from llm_router.services.chat.export.archive import stream_archive
+from llm_router.services.chat.export.document import FORMAT, VERSION, conversation_document
+from llm_router.services.chat.export.importer import ImportReport, import_file
+from llm_router.services.chat.export.markdown import to_markdown
+from llm_router.services.chat.export.pdf import to_pdf
 
 __all__ = [
     "FORMAT",

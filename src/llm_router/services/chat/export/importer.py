@@ -21,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from llm_router.core.ids import new_id
 from llm_router.db.engine import Database
 from llm_router.db.models import Conversation, Message
-from llm_router.services.export.formats import ImportedConversation, SkipItem, parse_item
-from llm_router.services.export.reader import MalformedFile, read_items
+from llm_router.services.chat.export.formats import ImportedConversation, SkipItem, parse_item
+from llm_router.services.chat.export.reader import MalformedFile, read_items
 
 MAX_ITEMS = 100_000
 
