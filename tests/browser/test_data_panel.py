@@ -25,7 +25,7 @@ def test_import_then_export_from_the_web_app(
     panel = page.get_by_role("dialog", name="settings")
     panel.get_by_label("export file to import").set_input_files(str(export))
     panel.get_by_role("button", name="import", exact=True).click()
-    status = panel.locator(".data-section").get_by_role("status")
+    status = panel.locator(".data-section .form-note")
     expect(status).to_have_text("imported 1 · already there 0 · skipped 1")
     expect(panel.locator(".import-report li").first).to_contain_text("imported · Animal sleep · 4 messages")
     expect(panel.locator(".import-report li").last).to_contain_text("not a conversation of a known export")

@@ -21,7 +21,7 @@ interface UserRow {
 const when = (stamp: string | null): string => (stamp ? stamp.slice(0, 16).replace("T", " ") : "never");
 
 function note(): { el: HTMLParagraphElement; say(text: string): void; fail(e: unknown): void } {
-  const el = h("p", { class: "form-note", role: "status" });
+  const el = h("p", { class: "form-note", "aria-live": "polite" });
   return {
     el,
     say: (text) => void (el.textContent = text),
@@ -31,7 +31,7 @@ function note(): { el: HTMLParagraphElement; say(text: string): void; fail(e: un
 
 export function tokensSection(api: Api, isAdmin: boolean): HTMLElement {
   const status = note();
-  const list = h("ul", { class: "key-list token-list" });
+  const list = h("ul", { class: "token-list" });
   const shown = h("div", { class: "token-shown", hidden: "" });
   const load = (): void =>
     void api.request<{ items: Token[] }>("GET", "/api/tokens").then((r) => {
@@ -70,7 +70,7 @@ export function tokensSection(api: Api, isAdmin: boolean): HTMLElement {
 
 export function usersSection(api: Api): HTMLElement {
   const status = note();
-  const list = h("ul", { class: "key-list user-list" });
+  const list = h("ul", { class: "user-list" });
   const patch = (id: string, body: object, done: string): void =>
     void api.request("PATCH", `/api/admin/users/${id}`, body).then(() => (status.say(done), load()), status.fail);
   const row = (u: UserRow): HTMLElement => {

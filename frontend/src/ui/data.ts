@@ -23,7 +23,7 @@ function reportLines(report: ImportReport): HTMLElement[] {
 }
 
 export function dataSection(api: Api): HTMLElement {
-  const status = h("p", { class: "form-note", role: "status" });
+  const status = h("p", { class: "form-note", "aria-live": "polite" });
   const progress = h("progress", { class: "import-progress", hidden: "" });
   const list = h("ul", { class: "import-report" });
   const input = h("input", { type: "file", accept: ".json,.zip,application/json,application/zip", "aria-label": "export file to import" });
