@@ -25,6 +25,7 @@ def test_quick_benchmark_runs_and_routes_correctly(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     data = json.loads(out.read_text())
     assert data["latency"]["content_identical"] is True
+    assert data["latency"]["translated"]["content_identical"] is True
     assert data["streaming"]["content_identical"] is True
     assert data["chat"]["completed"] == data["chat"]["runs"]
     assert data["streams"]["completion_rate"] == 1.0

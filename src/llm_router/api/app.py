@@ -22,12 +22,14 @@ from llm_router.api.routes import (
     auth,
     budgets,
     conversations,
+    docs,
     export,
     health,
     keys,
     logs,
     media,
     messages,
+    metrics,
     models,
     tokens,
     usage,
@@ -36,11 +38,13 @@ from llm_router.api.routes import (
 )
 from llm_router.api.routes import search as search_routes
 from llm_router.api.services import attach, open_services, warn_if_exposed
+from llm_router.api.v1 import paths as v1_paths
 from llm_router.api.v1.errors import V1ErrorShapeMiddleware
 from llm_router.api.v1.router import router as v1_router
 from llm_router.core.settings import Settings
 from llm_router.providers.config import load_provider_configs
 from llm_router.services.routing import load_routes
+from llm_router.services.usage.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routes = load_routes(settings.routes)
     warn_if_exposed(settings)
 
+    metrics = Metrics()  # made here: the request-log middleware records into it before services exist
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_services(settings, routes, providers) as services:
+        async with open_services(settings, routes, providers, metrics) as services:
             attach(app, services)
             # What start-up built lives as long as the process: out of the collector's sight, full
             # collections stop re-walking it (+65 ms on every third request that opened a 10,000-message
@@ -68,9 +74,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Self-hosted LLM router and chat app",
         lifespan=lifespan,
+        docs_url=None,  # served from bundled assets below (works offline)
+        redoc_url=None,
     )
     install_error_handlers(app)
     _include_routers(app)
+    docs.mount_docs(app)
     web.mount_web(app)  # last: it serves "/" and everything no router claimed
     # Middleware: the last added is the outermost.
     app.add_middleware(
@@ -81,12 +90,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CsrfMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(V1ErrorShapeMiddleware)  # outside security: its /v1 errors get the SDK shapes
-    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(RequestLogMiddleware, metrics=metrics)
     return app
 
 
 def _include_routers(app: FastAPI) -> None:
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(auth.router)
     app.include_router(admin_users.router)
     app.include_router(keys.router)
@@ -102,6 +112,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(logs.router)
     app.include_router(media.router)
     app.include_router(v1_router)
+    app.include_router(v1_paths.router)  # after every router: unknown /v1 paths, HEAD preflights
 
 
 def app_from_env() -> FastAPI:

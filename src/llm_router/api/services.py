@@ -10,7 +10,10 @@ lazily on a first request. The order matters and is written down here only:
    built from that policy; the catalog;
 3. the key vault (a wrong master key stops start-up), users' views, the key-change service, which
    publishes the vault's instance entries into the registry;
-4. limits (Redis when configured), the one router, the generation jobs, the usage writer, API tokens.
+4. limits (Redis when configured), the one router, the generation jobs, the usage writer, API tokens;
+5. operations: the metrics (fed by the jobs, the usage writer and the request-log middleware), the
+   scheduled backups. Before all of it a SQLite server takes its database's server lock, so
+   ``db restore`` refuses while it runs.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from dataclasses import dataclass
 from fastapi import FastAPI, Request
 
 from llm_router.core.settings import Settings
+from llm_router.db.backup_schedule import BackupSchedule
 from llm_router.db.engine import Database
 from llm_router.db.migrate import migrate_if_needed
+from llm_router.db.server_lock import ServerLock, sqlite_path
 from llm_router.providers.catalog import ModelCatalog
 from llm_router.providers.config import ProviderConfig, load_provider_configs
 from llm_router.providers.pricing import load_prices
@@ -52,6 +57,7 @@ from llm_router.services.media.images import ImageService
 from llm_router.services.media.store import MediaStore
 from llm_router.services.routing import Router, RoutesFile
 from llm_router.services.usage.log import UsageWriter
+from llm_router.services.usage.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +77,7 @@ class AppServices:
     jobs: GenerationManager
     usage_writer: UsageWriter
     token_verifier: TokenVerifier
+    metrics: Metrics
     media: MediaStore  # image files in the data dir
     images: ImageService
     budgets: Budgets
@@ -83,11 +90,20 @@ def provider_registry(configs: list[ProviderConfig], policy: AddressPolicy) -> P
 
 @asynccontextmanager
 async def open_services(
-    settings: Settings, routes: RoutesFile, configs: list[ProviderConfig] | None = None
+    settings: Settings,
+    routes: RoutesFile,
+    configs: list[ProviderConfig] | None = None,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[AppServices]:
-    """Build the services (``configs``: the providers file and environment, when already read)."""
+    """Build the services (``configs``: the providers file and environment, when already read;
+    ``metrics``: the app's, which its request-log middleware already records into)."""
     async with AsyncExitStack() as stack:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if (database_file := sqlite_path(settings.effective_database_url)) is not None:
+            server_lock = ServerLock(database_file)
+            server_lock.acquire()
+            stack.callback(server_lock.release)
+        metrics = metrics or Metrics()
         db = Database(settings.effective_database_url)
         stack.push_async_callback(db.dispose)
         await migrate_if_needed(db)
@@ -119,13 +135,18 @@ async def open_services(
             router,
             user_providers.for_user,
             RedisRelay(settings.redis_url) if settings.redis_url else None,
-            budgets,
+            on_usage=metrics.observe_usage,
+            budgets=budgets,
         )
+        metrics.count_running(lambda: len(jobs.running_ids()))
         await jobs.open()
         stack.push_async_callback(jobs.close)  # running answers end "interrupted", their text stored
+        usage_writer = UsageWriter(db, observer=metrics.observe_usage)
         media = MediaStore(db, settings.data_dir / "media")
-        usage_writer = UsageWriter(db)
         stack.push_async_callback(usage_writer.drain)  # rows of finished /v1 requests still being written
+        backups = BackupSchedule(settings)
+        backups.start()
+        stack.push_async_callback(backups.stop)
 
         yield AppServices(
             settings=settings,
@@ -141,6 +162,7 @@ async def open_services(
             jobs=jobs,
             usage_writer=usage_writer,
             token_verifier=TokenVerifier(db),
+            metrics=metrics,
             media=media,
             images=ImageService(db, media),
             budgets=budgets,

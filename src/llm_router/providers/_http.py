@@ -17,8 +17,8 @@ from typing import Any, ClassVar, Protocol, TypedDict
 
 import httpx2
 
-from llm_router.providers import errors
-from llm_router.providers.base import ChatRequest, StreamEvent, UpstreamError, Usage
+from llm_router.providers import errors, passthrough
+from llm_router.providers.base import ChatRequest, RawRequest, StreamEvent, UpstreamError, Usage
 from llm_router.providers.config import ProviderConfig
 
 # Both SDKs run on httpx2 (the Anthropic SDK refuses classic httpx clients), so a caller-supplied client
@@ -63,6 +63,7 @@ class SdkStreamModel:
     reader ``prepare`` gives. A protocol module sets the class variables and writes ``prepare`` and
     ``list_models``."""
 
+    protocol: ClassVar[str]  # the wire protocol's name (``PROTOCOLS``): requests in it pass through
     path: ClassVar[str]
     sdk_client: ClassVar[type[Any]]  # the SDK's async client class (``AsyncOpenAI``, ``AsyncAnthropic``)
     sdk_errors: ClassVar[errors.SdkErrors]
@@ -73,13 +74,21 @@ class SdkStreamModel:
     ) -> None:
         self.provider = config.name
         self.config = config
+        self.max_retries = max_retries
+        # one HTTP client for the SDK and for pass-through (``passthrough.forward``): one pool, one guard
+        self.http_client = http_client or httpx2.AsyncClient(
+            timeout=httpx2.Timeout(DEFAULT_TIMEOUT, connect=CONNECT_TIMEOUT),
+            limits=httpx2.Limits(max_connections=1000, max_keepalive_connections=100),
+            follow_redirects=True,  # as the SDKs' own default client
+        )
         self._client: Any = self.sdk_client(
             api_key=config.api_key or NO_KEY,
             base_url=config.base_url,
             max_retries=max_retries,
             timeout=httpx2.Timeout(DEFAULT_TIMEOUT, connect=CONNECT_TIMEOUT),
-            http_client=http_client,
+            http_client=self.http_client,
         )
+        self._raw_headers: dict[str, str] | None = None
 
     def prepare(self, request: ChatRequest) -> tuple[dict[str, Any], StreamReader]:
         """The request body and a reader for its stream."""
@@ -89,7 +98,56 @@ class SdkStreamModel:
         """The ids the endpoint lists."""
         raise NotImplementedError
 
+    # ------------------------------------------------------------ pass-through (``passthrough.forward``)
+
+    def raw_body(self, raw: RawRequest, model: str) -> tuple[dict[str, Any], bool]:
+        """The client's body for this upstream, and whether a usage-only event the client did not ask
+        for is to be withheld from it."""
+        return {**raw.body, "model": model}, False
+
+    def raw_reader(self) -> StreamReader:
+        """A stream reader for a forwarded request (nothing was decided about it)."""
+        raise NotImplementedError
+
+    def read_whole(self, body: Any) -> list[StreamEvent]:
+        """Our events from a whole (non-streamed) answer."""
+        raise NotImplementedError
+
+    def raw_headers(self) -> dict[str, str]:
+        """What the SDK would send with every call (auth, protocol version), without its telemetry."""
+        if self._raw_headers is None:
+            headers = {**self._client.default_headers, **self._client.auth_headers}
+            self._raw_headers = {
+                k: v
+                for k, v in headers.items()
+                if isinstance(v, str) and not k.lower().startswith("x-stainless")
+            }
+        return self._raw_headers
+
+    def raw_url(self, path: str) -> str:
+        return str(self._client.base_url).rstrip("/") + path
+
+    def status_error(self, response: httpx2.Response) -> Exception:
+        """The SDK's own exception for an error response (already read), so it maps as usual."""
+        error: Exception = self._client._make_status_error_from_response(response)
+        return error
+
+    # ------------------------------------------------------------ the call
+
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        if request.raw is not None and request.raw.protocol == self.protocol:
+            async for event in passthrough.forward(self, request, request.raw):
+                yield event
+            return
+        if request.raw is not None and not request.raw.translatable:
+            raise UpstreamError(
+                "bad_request",
+                f"{request.raw.path} is served only by {request.raw.protocol}-protocol providers, and "
+                f"{self.provider} speaks {self.protocol}: ask for a model of another provider",
+                provider=self.provider,
+                model=request.model,
+                status=400,
+            )
         body, reader = self.prepare(request)
         started = time.monotonic()
         try:

@@ -235,7 +235,7 @@ class OpenAIStreamEncoder:
         match event:
             case TextDelta(text=text):
                 return self._delta({"content": text})
-            case ReasoningDelta(text=text):
+            case ReasoningDelta(text=text) if text:
                 return self._delta({"reasoning_content": text})
             case ToolCallDelta():
                 return self._delta({"tool_calls": [_tool_call_delta(event)]})

@@ -33,6 +33,7 @@ from llm_router.services.chat.live import LiveMessage, RedisRelay
 from llm_router.services.chat.titles import improve_title
 from llm_router.services.chat.turn_input import TurnInput, TurnPlanner
 from llm_router.services.routing import Router
+from llm_router.services.usage.records import UsageObserver
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +55,11 @@ class GenerationManager:
         providers_of: ProvidersOf,
         relay: RedisRelay | None = None,
         budgets: Budgets | None = None,
+        on_usage: UsageObserver | None = None,
     ) -> None:
         self.db = db
         self.budgets = budgets
+        self.on_usage = on_usage  # told of each stored answer's usage row (metrics)
         self.router = router  # the app's one router (the routes file ``/v1`` follows too)
         self.providers_of = providers_of
         self.relay = relay
@@ -130,6 +133,8 @@ class GenerationManager:
             log.exception("storing the answer %s failed", job.spec.message_id)
         finally:
             self._jobs.pop(job.spec.message_id, None)
+        if self.on_usage is not None and job.usage_event is not None:
+            self.on_usage(job.usage_event)
         if job.spec.first_prompt is not None and job.final_status == "complete":
             self._spawn(self._title(job))
 

@@ -29,7 +29,8 @@ class ProbeVerdict:
 
 def probe_request(request: ChatRequest, model_id: str) -> ChatRequest:
     system = PROBE_INSTRUCTIONS if not request.system else f"{request.system}\n\n{PROBE_INSTRUCTIONS}"
-    return replace(request, model=model_id, system=system, logprobs=True)
+    # the probe is our own request: never the client's body passed through
+    return replace(request, model=model_id, system=system, logprobs=True, raw=None)
 
 
 def _stated(text: str) -> tuple[str, float] | None:

@@ -65,7 +65,8 @@ class Router:
 
     def _cache_key(self, plan: Plan, owner_id: str) -> str | None:
         rule = plan.spec.cache if plan.spec else None
-        if rule is None:
+        raw = plan.request.raw
+        if rule is None or (raw is not None and not raw.translatable):  # only its upstream can answer
             return None
         # An unset temperature means the provider's default, which samples: as random as > 0.
         if not rule.any_temperature and plan.request.temperature != 0:
@@ -96,7 +97,9 @@ class Router:
         plan = run.plan
         if run.answered:
             return
-        if plan.local is not None and not plan.request.tools and await self._answered_locally(run, plan):
+        raw = plan.request.raw
+        probe = plan.local is not None and not plan.request.tools and (raw is None or raw.translatable)
+        if probe and await self._answered_locally(run, plan):
             return
         last: UpstreamError | None = None
         for position, model in enumerate(plan.chain, start=1):

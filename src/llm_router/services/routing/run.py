@@ -22,6 +22,7 @@ from llm_router.providers.base import (
     ToolCallDelta,
     UpstreamError,
     Usage,
+    WireBytes,
 )
 from llm_router.providers.registry import ResolvedModel
 from llm_router.services.routing.cache import CachedAnswer, ResponseCache
@@ -143,6 +144,11 @@ class RouteRun:
         return self._cache_hit
 
     @property
+    def passes_through(self) -> bool:
+        """The answer is the upstream's own bytes (``WireBytes``), to forward instead of encoding."""
+        return bool(self._pending) and isinstance(self._pending[0], WireBytes)
+
+    @property
     def who(self) -> tuple[str, str | None]:
         """(model, provider): the one answering, else the last one asked, else the first planned."""
         if self._answer_model is not None:
@@ -246,6 +252,8 @@ class RouteRun:
                     self._usage = event
                 elif isinstance(event, Finish):
                     finish = event
+                elif isinstance(event, WireBytes):
+                    yield event  # pass-through bytes: for the client only (not timed, not cached)
                 else:
                     if self._ttft_ms is None:
                         self._ttft_ms = _ms(self._started)
@@ -294,6 +302,8 @@ class RouteRun:
                 attempts[-1].update(
                     tokens_in=self._usage.input_tokens, tokens_out=self._usage.output_tokens, cost=price
                 )
+                if self._usage.cache_write_tokens:  # the row's columns hold cache reads, not writes
+                    attempts[-1]["tokens_cache_write"] = self._usage.cache_write_tokens
         else:
             cost, saving = self._spent, self._saving
         model, provider = self.who
