@@ -3,6 +3,7 @@ import type {
   AuthStatus,
   Conversation,
   ConversationSummary,
+  ImportReport,
   Message,
   ModelsInfo,
   Page,
@@ -34,7 +35,7 @@ export interface GenerationParams {
   reasoning?: Reasoning | null;
 }
 
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export class Api {
   constructor(
@@ -62,6 +63,24 @@ export class Api {
     const data: unknown = await response.json().catch(() => null);
     if (!response.ok) throw toApiError(response.status, data);
     return data as T;
+  }
+
+  // export and import (docs/export-format.md)
+  exportUrl(id: string, format: string): string {
+    return `/api/conversations/${id}/export?format=${encodeURIComponent(format)}`;
+  }
+  async importFile(file: Blob, name: string): Promise<ImportReport> {
+    const form = new FormData();
+    form.append("file", file, name);
+    let response: Response;
+    try {
+      response = await this.fetchImpl("/api/import", { method: "POST", headers: this.headers(), body: form, credentials: "same-origin" });
+    } catch {
+      throw new ApiError(0, "offline", "the server cannot be reached");
+    }
+    const data: unknown = await response.json().catch(() => null);
+    if (!response.ok) throw toApiError(response.status, data);
+    return data as ImportReport;
   }
 
   // conversations

@@ -15,7 +15,11 @@ export interface CommandContext {
   branchHere(): Promise<void>;
   showSearch(query: string): Promise<void>;
   showStats(): Promise<void>;
+  exportConversation(format: ExportFormat): Promise<void>;
 }
+
+export const EXPORT_FORMATS = ["json", "md", "pdf"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface Completion {
   label: string;
@@ -124,6 +128,23 @@ export const COMMANDS: readonly CommandDef[] = [
     parse: (arg) => (arg ? { run: (c) => c.showSearch(arg) } : { error: "/search needs words to look for" }),
   },
   { name: "stats", args: "", description: "tokens and cost so far", parse: noArgs("stats", (c) => c.showStats()) },
+  {
+    name: "export",
+    args: "[json|md|pdf]",
+    description: "download this conversation (json: every branch; md, pdf: the shown path)",
+    parse(arg) {
+      const format = EXPORT_FORMATS.find((f) => f === (arg || "json"));
+      if (!format) return { error: `export format must be one of: ${EXPORT_FORMATS.join(", ")}` };
+      return { run: (c) => c.exportConversation(format) };
+    },
+    complete: (arg) =>
+      EXPORT_FORMATS.filter((f) => f.startsWith(arg)).map((f) => ({
+        label: f,
+        detail: "export format",
+        value: `/export ${f}`,
+        runs: true,
+      })),
+  },
 ];
 
 export function findCommand(name: string): CommandDef | undefined {

@@ -144,3 +144,20 @@ export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set([
   "interrupted",
   "cancelled",
 ]);
+
+export interface ImportItem {
+  item: string;
+  outcome: "imported" | "duplicate" | "skipped";
+  format: string | null;
+  title: string;
+  conversation_id: string | null;
+  messages: number;
+  reason: string | null;
+}
+
+export interface ImportReport {
+  imported: number;
+  duplicates: number;
+  skipped: number;
+  items: ImportItem[];
+}

@@ -1,6 +1,7 @@
 // What the user's actions do: talks to the API, updates the store, starts streams. No rendering here.
 import { ApiError, type Api } from "../lib/api";
-import { helpLines, isCommand, parseCommand, type CommandContext } from "../lib/commands";
+import { helpLines, isCommand, parseCommand, type CommandContext, type ExportFormat } from "../lib/commands";
+import { downloadUrl } from "./data";
 import { formatCost, formatTokens } from "../lib/format";
 import type { Store } from "../lib/store";
 import type { Conversation, Message, Reasoning, SearchResult, UsageSummary } from "../lib/types";
@@ -267,6 +268,12 @@ export class Controller implements CommandContext, MessageActions, PagingActions
     if (!last) throw new Error("nothing to branch from yet: send a message first");
     const branched = await this.api.branch(last);
     this.show(branched);
+  }
+  async exportConversation(format: ExportFormat): Promise<void> {
+    const id = this.store.conversation?.id;
+    if (!id) throw new Error("nothing to export yet: send a message first");
+    downloadUrl(this.api.exportUrl(id, format));
+    this.shell.chat.notice([`exporting this conversation as ${format}…`]);
   }
   async showStats(): Promise<void> {
     await this.refreshUsage();

@@ -1,6 +1,9 @@
 // A small settings panel: theme, provider keys (only ever shown as …last4), password, sign out.
 import { ApiError, type Api } from "../lib/api";
 import type { AuthStatus, ProviderKey } from "../lib/types";
+import { tokensSection, usersSection } from "./admin";
+import { dashboardPanel } from "./dashboard";
+import { dataSection } from "./data";
 import { button, h, type Component } from "./dom";
 import { toggleTheme } from "./theme";
 
@@ -60,10 +63,21 @@ export function settingsPanel(api: Api, auth: AuthStatus | null, onClose: () => 
     "section",
     { class: "settings frame", role: "dialog", "aria-label": "settings" },
     h("header", { class: "settings-head" }, h("h2", {}, "┤ settings ├"), button("close", onClose)),
-    h("div", { class: "row" }, button("toggle theme", () => void toggleTheme())),
+    h(
+      "div",
+      { class: "row" },
+      button("toggle theme", () => void toggleTheme()),
+      button("usage", () => {
+        const dashboard = dashboardPanel(api, () => dashboard.dispose());
+        el.after(dashboard.el);
+      }),
+    ),
     h("h3", {}, "provider keys"),
     keyList,
     keyForm,
+    dataSection(api),
+    tokensSection(api, auth?.user?.role === "admin"),
+    auth?.user?.role === "admin" && passwordMode ? usersSection(api) : null,
     passwordMode ? h("h3", {}, "password") : null,
     passwordMode ? pwForm : null,
     passwordMode ? button("sign out", () => void api.logout().then(() => location.reload(), fail)) : null,

@@ -20,8 +20,10 @@ from llm_router.api.protection import BodyLimitMiddleware, CsrfMiddleware, Secur
 from llm_router.api.routes import (
     admin_users,
     auth,
+    budgets,
     conversations,
     docs,
+    export,
     health,
     keys,
     logs,
@@ -31,6 +33,7 @@ from llm_router.api.routes import (
     models,
     tokens,
     usage,
+    usage_reports,
     web,
 )
 from llm_router.api.routes import search as search_routes
@@ -79,7 +82,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     docs.mount_docs(app)
     web.mount_web(app)  # last: it serves "/" and everything no router claimed
     # Middleware: the last added is the outermost.
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        upload_limits={"/api/import": settings.max_import_bytes},
+    )
     app.add_middleware(CsrfMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(V1ErrorShapeMiddleware)  # outside security: its /v1 errors get the SDK shapes
@@ -95,8 +102,11 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(keys.router)
     app.include_router(search_routes.router)
     app.include_router(conversations.router)
+    app.include_router(export.router)
     app.include_router(messages.router)
+    app.include_router(usage_reports.router)
     app.include_router(usage.router)
+    app.include_router(budgets.router)
     app.include_router(models.router)
     app.include_router(tokens.router)
     app.include_router(logs.router)

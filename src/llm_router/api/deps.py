@@ -16,6 +16,7 @@ from llm_router.db.models import OWNER_USER_ID, User
 from llm_router.providers.catalog import ModelCatalog
 from llm_router.providers.registry import ProviderRegistry
 from llm_router.services.accounts.auth import LoginGuard
+from llm_router.services.accounts.budgets import Budgets
 from llm_router.services.accounts.tokens import ApiPrincipal, invalid_token
 from llm_router.services.chat.manager import GenerationManager
 from llm_router.services.keys.provider_keys import ProviderKeys
@@ -82,6 +83,10 @@ async def get_usage_writer(services: Services) -> UsageWriter:
     return services.usage_writer
 
 
+async def get_budgets(services: Services) -> Budgets:
+    return services.budgets
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_db)]
 ProvidersDep = Annotated[ProviderRegistry, Depends(get_providers)]
@@ -94,6 +99,7 @@ LoginGuardDep = Annotated[LoginGuard, Depends(get_login_guard)]
 UsageWriterDep = Annotated[UsageWriter, Depends(get_usage_writer)]
 ImagesDep = Annotated[ImageService, Depends(get_images)]
 MediaDep = Annotated[MediaStore, Depends(get_media)]
+BudgetsDep = Annotated[Budgets, Depends(get_budgets)]
 
 
 async def get_current_user(request: Request, services: Services) -> User:

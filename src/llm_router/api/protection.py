@@ -91,9 +91,12 @@ class BodyLimitMiddleware:
     """413 for bodies over the cap (before reading when Content-Length says so, else while counting);
     JSON bodies under /api and /v1 are checked for depth, NUL and encoding; other content types refused."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, upload_limits: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.upload_limits = upload_limits or {}  # path -> its own cap (e.g. imports of big exports)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -104,8 +107,9 @@ class BodyLimitMiddleware:
             return
         headers = Headers(scope=scope)
         length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            await send_error(scope, send, 413, "body_too_large", self._too_large())
+        limit = self.upload_limits.get(scope["path"], self.max_body_bytes)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await send_error(scope, send, 413, "body_too_large", self._too_large(limit))
             return
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         checked = scope["method"] in UNSAFE_METHODS and scope["path"].startswith(BODY_CHECKED_PREFIXES)
@@ -123,10 +127,10 @@ class BodyLimitMiddleware:
         if checked and is_json:
             await self._buffered_json(scope, receive, send)
             return
-        await self._counted(scope, receive, send)
+        await self._counted(scope, receive, send, limit)
 
-    def _too_large(self) -> str:
-        return f"request body too large: the limit is {self.max_body_bytes} bytes"
+    def _too_large(self, limit: int | None = None) -> str:
+        return f"request body too large: the limit is {limit or self.max_body_bytes} bytes"
 
     async def _buffered_json(self, scope: Scope, receive: Receive, send: Send) -> None:
         chunks: list[bytes] = []
@@ -158,7 +162,7 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _counted(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _counted(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         size = 0
         started = False
         refused = False
@@ -167,11 +171,11 @@ class BodyLimitMiddleware:
             nonlocal size, refused
             message = await receive()
             size += len(message.get("body", b""))
-            if size > self.max_body_bytes:
+            if size > limit:
                 # Answer here: the app may turn any error while reading the body into its own 400.
                 if not started and not refused:
                     refused = True
-                    await send_error(scope, send, 413, "body_too_large", self._too_large())
+                    await send_error(scope, send, 413, "body_too_large", self._too_large(limit))
                 raise _BodyTooLarge
             return message
 
@@ -186,7 +190,7 @@ class BodyLimitMiddleware:
             await self.app(scope, counting_receive, tracking_send)
         except _BodyTooLarge:
             if not started and not refused:
-                await send_error(scope, send, 413, "body_too_large", self._too_large())
+                await send_error(scope, send, 413, "body_too_large", self._too_large(limit))
 
 
 class _BodyTooLarge(Exception):

@@ -37,6 +37,7 @@ from llm_router.providers.config import ProviderConfig, Timeouts, load_provider_
 from llm_router.providers.pricing import load_prices
 from llm_router.providers.registry import ProviderRegistry
 from llm_router.services.accounts.auth import LoginGuard
+from llm_router.services.accounts.budgets import Budgets
 from llm_router.services.accounts.limits import (
     RateLimiter,
     RedisFailureThrottle,
@@ -79,6 +80,7 @@ class AppServices:
     metrics: Metrics
     media: MediaStore  # image files in the data dir
     images: ImageService
+    budgets: Budgets
 
 
 def provider_registry(
@@ -129,12 +131,14 @@ async def open_services(
             stack.push_async_callback(redis.close)
 
         router = Router(routes)
+        budgets = Budgets(db)
         jobs = GenerationManager(
             db,
             router,
             user_providers.for_user,
             RedisRelay(settings.redis_url) if settings.redis_url else None,
             on_usage=metrics.observe_usage,
+            budgets=budgets,
         )
         metrics.count_running(lambda: len(jobs.running_ids()))
         await jobs.open()
@@ -163,6 +167,7 @@ async def open_services(
             metrics=metrics,
             media=media,
             images=ImageService(db, media),
+            budgets=budgets,
         )
 
 

@@ -80,6 +80,13 @@ class Settings(BaseSettings):
             "(a provider's `read_timeout` wins)."
         ),
     )
+    max_import_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest file `POST /api/import` accepts (a ChatGPT or Claude.ai export); it is read as a stream."
+        ),
+    )
     providers_file: Path | None = Field(
         default=None,
         description="YAML or TOML file listing further providers (OpenAI-compatible endpoints and others).",

@@ -107,7 +107,11 @@ class ProviderKey(Base):
 
 class Conversation(Base):
     __tablename__ = "conversations"
-    __table_args__ = (Index("ix_conversations_owner_updated", "owner_id", "updated_at"),)
+    __table_args__ = (
+        Index("ix_conversations_owner_updated", "owner_id", "updated_at"),
+        # one imported conversation per source id and owner: importing a file twice adds nothing (0006)
+        Index("ix_conversations_owner_import_source", "owner_id", "import_source", unique=True),
+    )
 
     id: Mapped[str] = _id_column()
     owner_id: Mapped[str] = _owner_column()
@@ -124,6 +128,7 @@ class Conversation(Base):
     branch_message_id: Mapped[str | None] = mapped_column(String(32), default=None)
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     total_cost: Mapped[float] = mapped_column(Float, default=0.0)
+    import_source: Mapped[str | None] = mapped_column(String(200), default=None)  # e.g. "chatgpt:<id>"
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -180,6 +185,9 @@ class UsageEvent(Base):
     __table_args__ = (
         Index("ix_usage_owner_created", "owner_id", "created_at"),
         Index("ix_usage_conversation", "conversation_id"),
+        # a budget's spend in its window, read from the index alone (migration 0007)
+        Index("ix_usage_owner_created_cost", "owner_id", "created_at", "cost"),
+        Index("ix_usage_token_created_cost", "api_token_id", "created_at", "cost"),
     )
 
     id: Mapped[str] = _id_column()
@@ -245,3 +253,43 @@ class MediaFile(Base):
     height: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(16))  # generated | attached
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Budget(Base):
+    """A dollar limit per UTC day and/or month. ``key`` says whose and who set it: ``user:<id>`` (an admin,
+    for a user), ``personal:<id>`` (the user's own, lower one), ``token:<id>`` (an admin, for a token)."""
+
+    __tablename__ = "budgets"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    user_id: Mapped[str] = _owner_column()
+    api_token_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("api_tokens.id", ondelete="CASCADE"), default=None
+    )
+    daily_usd: Mapped[float | None] = mapped_column(Float, default=None)
+    monthly_usd: Mapped[float | None] = mapped_column(Float, default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class UsageDaily(Base):
+    """``usage_events`` summed per UTC day and owner, source, provider, model, device and API token ('' for
+    none), kept by the database itself (a trigger on insert, migration 0008) so the dashboard reads a few
+    hundred rows instead of a million. Never written by the application."""
+
+    __tablename__ = "usage_daily"
+    __table_args__ = (Index("ix_usage_daily_day", "day"),)
+
+    owner_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD (UTC)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model: Mapped[str] = mapped_column(String(200), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    api_token_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    cost: Mapped[float] = mapped_column(Float, default=0.0)
+    saving: Mapped[float] = mapped_column(Float, default=0.0)

@@ -1,6 +1,7 @@
 """The application's behaviour, independent of HTTP, in rooms:
 
-- ``chat``: conversations, the message tree, turns and durable generation.
+- ``chat``: conversations, the message tree, turns and durable generation; ``chat/export``: conversation
+  export (JSON tree, Markdown, PDF, a zip) and import (ours, ChatGPT, Claude.ai, Open WebUI).
 - ``routing``: plans (aliases, fallback, local-first, ``#no_cloud``, cache) and route runs.
 - ``accounts``: users, passwords, sessions, API tokens, sign-in throttle and rate limits.
 - ``keys``: the key vault, the master key and its rotation, users' own providers, the SSRF guard.
@@ -8,6 +9,6 @@
 - ``usage``: usage rows (one per request or chat answer), totals, the batching writer, the request log.
 - ``media``: images: generation and the owner-scoped, re-encoded file store.
 
-A new feature gets a room of its own (e.g. ``library/``, ``schedules/``, ``export/``) rather
+A new feature gets a room of its own (e.g. ``library/``, ``schedules/``) rather
 than a module at this level. Rooms may import each other without cycles, and never ``api`` or ``cli``.
 """

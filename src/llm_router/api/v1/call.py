@@ -31,6 +31,7 @@ from llm_router.providers.base import (
     collect,
 )
 from llm_router.providers.registry import ProviderRegistry, ResolvedModel
+from llm_router.services.accounts.budgets import Budgets
 from llm_router.services.accounts.tokens import ApiPrincipal
 from llm_router.services.routing import ListedModel, Router, RouteRun
 from llm_router.services.usage.log import UsageWriter
@@ -96,6 +97,7 @@ class RoutedCall:
     router: Router
     writer: UsageWriter
     max_body_bytes: int
+    budgets: Budgets
     sent: dict[str, Any] | None = None  # the client's JSON body, once read
 
     async def body(self, model: type[ModelT]) -> ModelT:
@@ -181,6 +183,7 @@ class RoutedCall:
     ) -> Response:
         try:
             run = self.router.prepare(chat, self.principal.user_id, self.providers)
+            await self.budgets.check(self.principal.user_id, self.principal.token_id, run.plan)
         except AppError as exc:
             self._refused(chat, exc, protocol)
             raise
@@ -251,6 +254,7 @@ async def get_routed_call(
         services.router,
         services.usage_writer,
         services.settings.max_body_bytes,
+        services.budgets,
     )
 
 

@@ -49,6 +49,7 @@ _UPSTREAM: dict[str, tuple[int, str, str]] = {
 _APP: dict[int, tuple[str, str]] = {
     400: ("invalid_request_error", "invalid_request_error"),
     401: ("authentication_error", "authentication_error"),
+    402: ("insufficient_quota", "billing_error"),  # a budget reached (accounts.budgets)
     403: ("permission_error", "permission_error"),
     404: ("invalid_request_error", "not_found_error"),
     413: ("invalid_request_error", "request_too_large"),
@@ -68,7 +69,7 @@ def upstream_failure(exc: UpstreamError) -> Failure:
 
 def app_failure(exc: AppError) -> Failure:
     openai_type, anthropic_type = _APP.get(exc.status_code, ("server_error", "api_error"))
-    headers = {"x-should-retry": "false"} if isinstance(exc, PolicyRefusal) else {}
+    headers = {"x-should-retry": "false"} if isinstance(exc, PolicyRefusal) or exc.status_code == 402 else {}
     return Failure(exc.status_code, openai_type, anthropic_type, exc.code, exc.message, headers)
 
 

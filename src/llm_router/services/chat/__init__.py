@@ -5,6 +5,8 @@
   (``GenerationManager.start(turn)``) → ``job`` (one answer streamed into its message, whatever its
   watchers do) → ``live`` (in-memory buffer, Redis relay) → ``watch`` (SSE with exact resume).
 - ``titles``: the first-words title, then a cheap model's.
+- ``export/``: a conversation out (versioned JSON tree, Markdown, PDF, a zip of all) and exports of ours,
+  ChatGPT, Claude.ai and Open WebUI in (streamed, idempotent); see its ``__init__``.
 
 A new kind of turn: a ``TurnKind`` in ``turn_input`` and its storing function in ``turns``.
 """

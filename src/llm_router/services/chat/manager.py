@@ -25,6 +25,7 @@ from llm_router.core.ids import utcnow
 from llm_router.db.engine import Database
 from llm_router.db.models import Message
 from llm_router.providers.registry import ProviderRegistry
+from llm_router.services.accounts.budgets import Budgets
 from llm_router.services.chat import turns
 from llm_router.services.chat.conversations import RUNNING_STATUSES, get_message, owned_message
 from llm_router.services.chat.job import GenerationJob
@@ -53,9 +54,11 @@ class GenerationManager:
         router: Router,
         providers_of: ProvidersOf,
         relay: RedisRelay | None = None,
+        budgets: Budgets | None = None,
         on_usage: UsageObserver | None = None,
     ) -> None:
         self.db = db
+        self.budgets = budgets
         self.on_usage = on_usage  # told of each stored answer's usage row (metrics)
         self.router = router  # the app's one router (the routes file ``/v1`` follows too)
         self.providers_of = providers_of
@@ -160,7 +163,8 @@ class GenerationManager:
 
     async def start(self, turn: TurnInput) -> turns.Turn:
         """Plan and store ``turn`` in one short transaction, then start its job; returns the messages."""
-        planner = TurnPlanner(self.router, await self.providers_of(turn.owner_id))
+        over_budget = await self.budgets.exceeded(turn.owner_id) if self.budgets else None
+        planner = TurnPlanner(self.router, await self.providers_of(turn.owner_id), over_budget)
         stored = await turns.store_turn(self.db, planner, turn)
         self.launch(stored.spec)
         return stored

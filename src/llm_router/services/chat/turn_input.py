@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from llm_router.core.errors import PolicyRefusal
+from llm_router.core.errors import AppError, PolicyRefusal
 from llm_router.providers.base import ChatRequest, ReasoningLevel
 from llm_router.providers.registry import ProviderRegistry
+from llm_router.services.accounts.budgets import is_free
 from llm_router.services.routing import Plan, Router
 
 
@@ -44,13 +45,14 @@ class TurnPlanner:
 
     router: Router
     providers: ProviderRegistry
+    over_budget: AppError | None = None  # raised for any plan that may spend money (accounts.budgets)
 
     def plan(self, name: str | None, request: ChatRequest) -> Plan:
         """The plan for model (or route alias) ``name`` (``None``: the default model); raises a 400
         ``PolicyRefusal`` when ``#no_cloud`` leaves no model to ask."""
         name = name or self.providers.resolve_or_default(None).id
         try:
-            return self.router.plan(replace(request, model=name), self.providers)
+            plan = self.router.plan(replace(request, model=name), self.providers)
         except PolicyRefusal:
             what = "a route without a local model" if name in self.router.config.routes else "a cloud model"
             raise PolicyRefusal(
@@ -58,3 +60,6 @@ class TurnPlanner:
                 f"model may answer, and {name!r} is {what}; pick a local model (e.g. /model ollama/…) or a "
                 "route with a local model. Nothing was sent or stored."
             ) from None
+        if self.over_budget is not None and not is_free(plan):
+            raise self.over_budget  # before anything is stored; a local model still answers
+        return plan
