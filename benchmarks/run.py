@@ -304,7 +304,8 @@ async def many_streams(stack: Stack, count: int) -> dict[str, Any]:
                     "POST", url, json=body, headers={"authorization": f"Bearer {KEY}"}
                 ) as response:
                     async for line in response.aiter_lines():
-                        if line.startswith("data: ") and '"content"' in line:
+                        # a passed-through stream opens with the upstream's own empty role chunk
+                        if line.startswith("data: ") and '"content"' in line and '"content":""' not in line:
                             now = time.perf_counter()
                             if last:
                                 gaps.append(now - last)
