@@ -7,6 +7,7 @@ import { Composer } from "./composer";
 import { Controller } from "./controller";
 import { button, h, type Component } from "./dom";
 import { Nav } from "./nav";
+import { modelPicker, rememberModel } from "./picker";
 import { settingsPanel } from "./settings";
 import { Sidebar } from "./sidebar";
 import { statusLine } from "./statusline";
@@ -17,7 +18,26 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
   const chat = new ChatView(store, controller);
   const composer = new Composer(controller);
   const sidebar = new Sidebar(store, controller);
-  const status = statusLine(store);
+  let picker: Component | null = null;
+  let pickerOpener: Element | null = null;
+  const hidePicker = (): void => {
+    picker?.dispose();
+    picker = null;
+    if (pickerOpener instanceof HTMLElement) pickerOpener.focus();
+  };
+  const openPicker = (): void => {
+    if (picker || !store.modelsInfo) return;
+    pickerOpener = document.activeElement;
+    const close = (): void => nav.dismiss(hidePicker);
+    picker = modelPicker(store.modelsInfo, store.params.model, (id) => {
+      rememberModel(id);
+      close();
+      void controller.guard(controller.setModel(id));
+    }, close);
+    root.append(picker.el);
+    nav.openLayer(hidePicker);
+  };
+  const status = statusLine(store, openPicker);
   const banner = h("div", { class: "banner", role: "alert", hidden: true }, "offline — reconnecting when the network is back…");
   const scrim = h("div", { class: "scrim", "aria-hidden": "true", onclick: () => setDrawer(false) });
   const nav = new Nav(() => controller.followRoute());
@@ -81,6 +101,7 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
     closeDrawer: () => setDrawer(false),
     openDrawer: () => setDrawer(true),
     go: (url) => nav.go(url),
+    openPicker,
   };
   const showTitle = (): void => void (title.textContent = store.conversation?.title || "llm-router");
   store.on("conversation", showTitle);

@@ -18,6 +18,7 @@ export interface Shell {
   openDrawer(): void;
   /** Navigates to a route with a new history entry (Back returns here). */
   go(url: string): void;
+  openPicker(): void;
 }
 
 export class Controller implements CommandContext, MessageActions, PagingActions, SidebarActions {
@@ -116,6 +117,11 @@ export class Controller implements CommandContext, MessageActions, PagingActions
   }
 
   async submit(text: string): Promise<void> {
+    if (text.trim() === "/model") {
+      this.shell.composer.setText("");
+      this.shell.openPicker(); // with no name: choose from the picker
+      return;
+    }
     if (isCommand(text)) {
       const parsed = parseCommand(text, this);
       if ("error" in parsed) {

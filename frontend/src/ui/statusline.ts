@@ -3,10 +3,11 @@ import { formatCost, formatTokens } from "../lib/format";
 import type { Store } from "../lib/store";
 import { h, type Component } from "./dom";
 
-export function statusLine(store: Store): Component {
+export function statusLine(store: Store, openPicker: () => void): Component {
   const cell = (name: string): HTMLSpanElement => h("span", { class: `sl-${name}`, "data-field": name });
   const fields = {
-    model: cell("model"),
+    // Tapping the model name opens the picker.
+    model: h("button", { type: "button", class: "sl-model", "data-field": "model", "aria-haspopup": "dialog", "aria-label": "choose model", onclick: openPicker }),
     temp: cell("temp"),
     reasoning: cell("reasoning"),
     tokens: cell("tokens"),
