@@ -6,7 +6,7 @@ import { Store } from "./lib/store";
 import type { AuthStatus } from "./lib/types";
 import { mountApp } from "./ui/app";
 import { authScreen } from "./ui/auth";
-import { applyTheme, loadTheme } from "./ui/theme";
+import { applyTheme, followSystemTheme, loadTheme } from "./ui/theme";
 
 const cookies = {
   get: () => document.cookie,
@@ -34,6 +34,7 @@ async function authStatus(api: Api): Promise<AuthStatus | null> {
 
 async function boot(): Promise<void> {
   applyTheme(loadTheme());
+  followSystemTheme();
   trackViewport();
   const root = document.getElementById("app")!;
   const api = new Api(deviceId(localStorage, cookies));

@@ -5,7 +5,7 @@ import type { AuthStatus } from "../lib/types";
 import { ChatView } from "./chat";
 import { Composer } from "./composer";
 import { Controller } from "./controller";
-import { button, h, type Component } from "./dom";
+import { h, iconButton, type Component } from "./dom";
 import { Nav } from "./nav";
 import { modelPicker, rememberModel } from "./picker";
 import { settingsPanel } from "./settings";
@@ -42,9 +42,8 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
   const scrim = h("div", { class: "scrim", "aria-hidden": "true", onclick: () => setDrawer(false) });
   const nav = new Nav(() => controller.followRoute());
   const title = h("span", { class: "title" }, "llm-router");
-  const menu = button("☰", () => setDrawer(!root.classList.contains("drawer-open")), {
+  const menu = iconButton("menu", "conversations", () => setDrawer(!root.classList.contains("drawer-open")), {
     class: "btn icon menu",
-    "aria-label": "conversations",
     "aria-controls": "sidebar",
   });
   let settings: Component | null = null;
@@ -66,8 +65,8 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
     { class: "topbar" },
     menu,
     title,
-    button("◐", () => void toggleTheme(), { class: "btn icon", "aria-label": "toggle light/dark theme" }),
-    button("⚙", openSettings, { class: "btn icon", "aria-label": "settings" }),
+    iconButton("theme", "toggle light/dark theme", () => void toggleTheme()),
+    iconButton("settings", "settings", openSettings),
   );
   const hideDrawer = (): void => {
     root.classList.remove("drawer-open");
