@@ -53,7 +53,8 @@ def test_a_current_database_starts_without_importing_alembic(tmp_path: Path) -> 
     url = f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
     script = (
         "import asyncio, sys\n"
-        "from llm_router.db.engine import Database, migrate_if_needed\n"
+        "from llm_router.db.engine import Database\n"
+        "from llm_router.db.migrate import migrate_if_needed\n"
         "async def main():\n"
         f"    db = Database({url!r})\n"
         "    await migrate_if_needed(db)\n"

@@ -3,6 +3,7 @@ import "./styles/main.css";
 import { Api, ApiError } from "./lib/api";
 import { deviceId } from "./lib/device";
 import { Store } from "./lib/store";
+import { offlineScreen, registerServiceWorker } from "./pwa";
 import type { AuthStatus } from "./lib/types";
 import { mountApp } from "./ui/app";
 import { authScreen } from "./ui/auth";
@@ -37,6 +38,11 @@ async function boot(): Promise<void> {
   followSystemTheme();
   trackViewport();
   const root = document.getElementById("app")!;
+  registerServiceWorker();
+  if (!navigator.onLine) {
+    root.replaceChildren(offlineScreen());
+    return;
+  }
   const api = new Api(deviceId(localStorage, cookies));
   const auth = await authStatus(api).catch(() => null);
   if (auth && auth.auth_mode === "password" && !auth.user) {

@@ -21,10 +21,13 @@ from llm_router.api.routes import (
     admin_users,
     auth,
     conversations,
+    docs,
     health,
     keys,
     logs,
+    media,
     messages,
+    metrics,
     models,
     tokens,
     usage,
@@ -37,20 +40,23 @@ from llm_router.api.v1.router import router as v1_router
 from llm_router.core.settings import Settings
 from llm_router.providers.config import load_provider_configs
 from llm_router.services.routing import load_routes
+from llm_router.services.usage.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    # A broken providers or routes file: one clear line before the server starts.
-    load_provider_configs(settings)
+    # Both files are read once, here: a mistake in either is one clear line before the server starts.
+    providers = load_provider_configs(settings)
     routes = load_routes(settings.routes)
     warn_if_exposed(settings)
 
+    metrics = Metrics()  # made here: the request-log middleware records into it before services exist
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_services(settings, routes) as services:
+        async with open_services(settings, routes, providers, metrics) as services:
             attach(app, services)
             # What start-up built lives as long as the process: out of the collector's sight, full
             # collections stop re-walking it (+65 ms on every third request that opened a 10,000-message
@@ -64,21 +70,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Self-hosted LLM router and chat app",
         lifespan=lifespan,
+        docs_url=None,  # served from bundled assets below (works offline)
+        redoc_url=None,
     )
     install_error_handlers(app)
     _include_routers(app)
+    docs.mount_docs(app)
     web.mount_web(app)  # last: it serves "/" and everything no router claimed
     # Middleware: the last added is the outermost.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(CsrfMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(V1ErrorShapeMiddleware)  # outside security: its /v1 errors get the SDK shapes
-    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(RequestLogMiddleware, metrics=metrics)
     return app
 
 
 def _include_routers(app: FastAPI) -> None:
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(auth.router)
     app.include_router(admin_users.router)
     app.include_router(keys.router)
@@ -89,6 +99,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(models.router)
     app.include_router(tokens.router)
     app.include_router(logs.router)
+    app.include_router(media.router)
     app.include_router(v1_router)
 
 

@@ -20,6 +20,8 @@ from llm_router.services.accounts.tokens import ApiPrincipal, invalid_token
 from llm_router.services.chat.manager import GenerationManager
 from llm_router.services.keys.provider_keys import ProviderKeys
 from llm_router.services.keys.user_providers import UserProviders
+from llm_router.services.media.images import ImageService
+from llm_router.services.media.store import MediaStore
 from llm_router.services.routing import Router
 from llm_router.services.usage.log import UsageWriter
 
@@ -68,6 +70,14 @@ async def get_login_guard(services: Services) -> LoginGuard:
     return services.login_guard
 
 
+async def get_images(services: Services) -> ImageService:
+    return services.images
+
+
+async def get_media(services: Services) -> MediaStore:
+    return services.media
+
+
 async def get_usage_writer(services: Services) -> UsageWriter:
     return services.usage_writer
 
@@ -82,6 +92,8 @@ RouterDep = Annotated[Router, Depends(get_router)]
 KeysDep = Annotated[ProviderKeys, Depends(get_keys)]
 LoginGuardDep = Annotated[LoginGuard, Depends(get_login_guard)]
 UsageWriterDep = Annotated[UsageWriter, Depends(get_usage_writer)]
+ImagesDep = Annotated[ImageService, Depends(get_images)]
+MediaDep = Annotated[MediaStore, Depends(get_media)]
 
 
 async def get_current_user(request: Request, services: Services) -> User:
@@ -158,6 +170,16 @@ async def get_api_user(request: Request, services: Services) -> ApiPrincipal:
 
 
 ApiUser = Annotated[ApiPrincipal, Depends(get_api_user)]
+
+
+async def get_reader_id(request: Request, services: Services) -> str:
+    """A user reading their own data: an API token's user when one is sent, else the signed-in user."""
+    if presented_token(request) is not None:
+        return (await get_api_user(request, services)).user_id
+    return (await get_current_user(request, services)).id
+
+
+ReaderId = Annotated[str, Depends(get_reader_id)]
 
 
 async def get_caller_providers(principal: ApiUser, services: Services) -> ProviderRegistry:

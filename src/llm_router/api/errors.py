@@ -9,8 +9,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from llm_router.api.v1.errors import is_v1, v1_app_error, v1_error_response
+from llm_router.api.v1.errors import (
+    failure_response,
+    is_v1,
+    protocol_of,
+    upstream_failure,
+    v1_app_error,
+    v1_error_response,
+)
 from llm_router.core.errors import AppError
+from llm_router.providers.base import UpstreamError
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -54,7 +62,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _upstream_error(request: Request, exc: Exception) -> Response:
+    """A provider's failure that reached a route (image generation, key checks…): its status and a
+    message that says which provider and model failed and why, never a 500."""
+    assert isinstance(exc, UpstreamError)
+    failure = upstream_failure(exc)
+    if is_v1(request):
+        return failure_response(protocol_of(request), failure)
+    body = error_body(failure.code or "upstream_error", failure.message)
+    return JSONResponse(body, status_code=failure.status, headers=failure.headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(UpstreamError, _upstream_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -33,6 +33,11 @@ def _in_networks(address: str, networks: tuple[IPNetwork, ...]) -> bool:
     return any(ip in net for net in networks)
 
 
+def in_networks(address: str, entries: list[str]) -> bool:
+    """Whether ``address`` lies in one of the comma-setting's addresses/CIDRs (``entries``)."""
+    return bool(entries) and _in_networks(address, _networks(tuple(entries)))
+
+
 def peer_address(conn: HTTPConnection) -> str:
     return conn.client.host if conn.client else ""
 

@@ -5,11 +5,15 @@ the ``Annotated`` dependencies in ``api/deps.py``. Nothing else creates services
 lazily on a first request. The order matters and is written down here only:
 
 1. database (migrated), prices loading in the background;
-2. the providers file, read once; the SSRF policy; the instance provider registry, whose clients for
-   custom endpoints all go through the SSRF-guarded transport built from that policy; the catalog;
+2. the providers (environment and file, read once by ``create_app``); the SSRF policy; the instance
+   provider registry, whose clients for custom endpoints all go through the SSRF-guarded transport
+   built from that policy; the catalog;
 3. the key vault (a wrong master key stops start-up), users' views, the key-change service, which
    publishes the vault's instance entries into the registry;
-4. limits (Redis when configured), the one router, the generation jobs, the usage writer, API tokens.
+4. limits (Redis when configured), the one router, the generation jobs, the usage writer, API tokens;
+5. operations: the metrics (fed by the jobs, the usage writer and the request-log middleware), the
+   scheduled backups. Before all of it a SQLite server takes its database's server lock, so
+   ``db restore`` refuses while it runs.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from dataclasses import dataclass
 from fastapi import FastAPI, Request
 
 from llm_router.core.settings import Settings
+from llm_router.db.backup_schedule import BackupSchedule
 from llm_router.db.engine import Database
 from llm_router.db.migrate import migrate_if_needed
+from llm_router.db.server_lock import ServerLock, sqlite_path
 from llm_router.providers.catalog import ModelCatalog
 from llm_router.providers.config import ProviderConfig, load_provider_configs
 from llm_router.providers.pricing import load_prices
@@ -46,8 +52,11 @@ from llm_router.services.keys.ssrf import AddressPolicy
 from llm_router.services.keys.ssrf_client import provider_client_factory
 from llm_router.services.keys.user_providers import UserProviders
 from llm_router.services.keys.vault import Vault, open_cipher
+from llm_router.services.media.images import ImageService
+from llm_router.services.media.store import MediaStore
 from llm_router.services.routing import Router, RoutesFile
 from llm_router.services.usage.log import UsageWriter
+from llm_router.services.usage.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +76,9 @@ class AppServices:
     jobs: GenerationManager
     usage_writer: UsageWriter
     token_verifier: TokenVerifier
+    metrics: Metrics
+    media: MediaStore  # image files in the data dir
+    images: ImageService
 
 
 def provider_registry(configs: list[ProviderConfig], policy: AddressPolicy) -> ProviderRegistry:
@@ -75,16 +87,28 @@ def provider_registry(configs: list[ProviderConfig], policy: AddressPolicy) -> P
 
 
 @asynccontextmanager
-async def open_services(settings: Settings, routes: RoutesFile) -> AsyncIterator[AppServices]:
+async def open_services(
+    settings: Settings,
+    routes: RoutesFile,
+    configs: list[ProviderConfig] | None = None,
+    metrics: Metrics | None = None,
+) -> AsyncIterator[AppServices]:
+    """Build the services (``configs``: the providers file and environment, when already read;
+    ``metrics``: the app's, which its request-log middleware already records into)."""
     async with AsyncExitStack() as stack:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if (database_file := sqlite_path(settings.effective_database_url)) is not None:
+            server_lock = ServerLock(database_file)
+            server_lock.acquire()
+            stack.callback(server_lock.release)
+        metrics = metrics or Metrics()
         db = Database(settings.effective_database_url)
         stack.push_async_callback(db.dispose)
         await migrate_if_needed(db)
         # genai-prices loads in a worker thread while the server already answers (0.2 s of start-up)
         asyncio.get_running_loop().run_in_executor(None, load_prices)
 
-        configs = load_provider_configs(settings)
+        configs = load_provider_configs(settings) if configs is None else configs
         policy = AddressPolicy.from_entries(settings.allowed_private_hosts)
         providers = provider_registry(configs, policy)
         stack.push_async_callback(providers.aclose)
@@ -108,11 +132,17 @@ async def open_services(settings: Settings, routes: RoutesFile) -> AsyncIterator
             router,
             user_providers.for_user,
             RedisRelay(settings.redis_url) if settings.redis_url else None,
+            on_usage=metrics.observe_usage,
         )
+        metrics.count_running(lambda: len(jobs.running_ids()))
         await jobs.open()
         stack.push_async_callback(jobs.close)  # running answers end "interrupted", their text stored
-        usage_writer = UsageWriter(db)
+        usage_writer = UsageWriter(db, observer=metrics.observe_usage)
+        media = MediaStore(db, settings.data_dir / "media")
         stack.push_async_callback(usage_writer.drain)  # rows of finished /v1 requests still being written
+        backups = BackupSchedule(settings)
+        backups.start()
+        stack.push_async_callback(backups.stop)
 
         yield AppServices(
             settings=settings,
@@ -128,6 +158,9 @@ async def open_services(settings: Settings, routes: RoutesFile) -> AsyncIterator
             jobs=jobs,
             usage_writer=usage_writer,
             token_verifier=TokenVerifier(db),
+            metrics=metrics,
+            media=media,
+            images=ImageService(db, media),
         )
 
 

@@ -1,4 +1,5 @@
-"""The ``llm-router`` command: ``serve`` (the default), ``db upgrade``; more sub-commands plug in below."""
+"""The ``llm-router`` command: ``serve`` (the default), ``db upgrade|backup|restore``; more sub-commands
+plug in below."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pydantic import ValidationError
 
 from llm_router import __version__
+from llm_router.cli.backup import register_backup_commands
 from llm_router.cli.tokens import register_token_commands
 from llm_router.cli.users import register_user_commands
 from llm_router.core.errors import StartupError
@@ -112,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations").set_defaults(handler=cmd_db_upgrade)
+    register_backup_commands(db_sub)
 
     for register in EXTRA_COMMANDS:
         register(sub)
@@ -130,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _load_settings({"host": args.host, "port": args.port})
     except ValidationError as exc:
         return _fail(describe_validation_error(exc))
+    except StartupError as exc:  # e.g. a *_FILE variable naming a file that cannot be read
+        return _fail(str(exc))
     handler: Handler = args.handler
     try:
         return handler(args, settings)

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
+from llm_router.core.errors import StartupError
 from llm_router.core.logging import redact
+
+MASTER_KEY_FILE_NAME = "secret.key"  # the vault's generated master key, in the data dir (mode 0600)
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 AuthMode = Literal["password", "none", "trusted-header"]
@@ -88,20 +99,58 @@ class Settings(BaseSettings):
         default=True,
         description="Whether users may add (and use) provider keys and endpoints of their own.",
     )
+    backup_dir: Path | None = Field(
+        default=None,
+        description="Folder for `llm-router db backup` and scheduled backups; default: `<data_dir>/backups`.",
+    )
+    backup_interval_hours: float = Field(
+        default=0,
+        ge=0,
+        description="Make a backup every this many hours while the server runs (SQLite); 0 = off.",
+    )
+    backup_keep: int = Field(
+        default=7,
+        ge=1,
+        description="Scheduled backups to keep; older ones in the backup folder are deleted.",
+    )
+    metrics_allow: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Comma-separated addresses/CIDRs that may read `/metrics` without a token "
+            "(e.g. `127.0.0.1/32,10.0.0.0/8`); otherwise an admin's API token is needed."
+        ),
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            _FileVariables(settings_cls),
+            file_secret_settings,
+        )
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("trusted_proxies", "allowed_private_hosts", mode="before")
+    @field_validator("trusted_proxies", "allowed_private_hosts", "metrics_allow", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "metrics_allow")
     @classmethod
     def _valid_networks(cls, value: list[str]) -> list[str]:
         import ipaddress
@@ -142,6 +191,49 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def master_key_file(self) -> Path:
+        return self.data_dir / MASTER_KEY_FILE_NAME
+
+    @property
+    def effective_backup_dir(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
+
+
+def read_secret_file(variable: str, path: str) -> str:
+    """The content of a ``*_FILE`` variable's file (a Docker secret), without the trailing newline."""
+    try:
+        return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise StartupError(f"{variable}={path}: cannot read the file ({exc.strerror})") from None
+
+
+def with_file_variables(environ: Mapping[str, str], names: Iterable[str]) -> Mapping[str, str]:
+    """``environ`` plus each of ``names`` that is unset but has ``NAME_FILE`` set: ``OPENAI_API_KEY_FILE=
+    /run/secrets/openai`` works like ``OPENAI_API_KEY`` with that file's content (Docker secrets)."""
+    found = {
+        name: read_secret_file(f"{name}_FILE", environ[f"{name}_FILE"])
+        for name in names
+        if not environ.get(name) and environ.get(f"{name}_FILE")
+    }
+    return {**environ, **found} if found else environ
+
+
+class _FileVariables(PydanticBaseSettingsSource):
+    """``LLM_ROUTER_<NAME>_FILE``: the setting's value is read from that file (below the plain variable)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name in self.settings_cls.model_fields:
+            variable = f"LLM_ROUTER_{name.upper()}"
+            path = os.environ.get(f"{variable}_FILE")
+            if path and not os.environ.get(variable):
+                values[name] = read_secret_file(f"{variable}_FILE", path)
+        return values
 
 
 def describe_validation_error(error: ValidationError) -> str:

@@ -204,3 +204,40 @@ class UsageEvent(Base):
     status: Mapped[str] = mapped_column(String(16), default="ok")  # ok | error | cancelled
     error_kind: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StoredResponse(Base):
+    """A ``/v1/responses`` answer kept with ``store: true``, so ``previous_response_id`` can continue it.
+
+    ``items`` is the whole conversation as Responses items (the earlier context, this request's input and
+    the output), so continuing reads one row however long the chain is.
+    """
+
+    __tablename__ = "stored_responses"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # resp_<32 hex>
+    owner_id: Mapped[str] = _owner_column()
+    model: Mapped[str] = mapped_column(String(200))
+    items: Mapped[list[Any]] = mapped_column(default=list)
+    response: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MediaFile(Base):
+    """An image (generated or attached) stored as a file in the data dir, named by its SHA-256."""
+
+    __tablename__ = "media_files"
+    __table_args__ = (Index("ix_media_files_conversation", "conversation_id"),)
+
+    id: Mapped[str] = _id_column()
+    owner_id: Mapped[str] = _owner_column()
+    conversation_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("conversations.id", ondelete="CASCADE"), default=None
+    )
+    sha256: Mapped[str] = mapped_column(String(64))
+    mime: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))  # generated | attached
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -122,6 +122,15 @@ class SdkStreamModel:
             usage.output_tokens,
         )
 
+    async def post_json(self, path: str, body: dict[str, Any], model: str) -> Any:
+        """One non-streamed JSON call to another endpoint of the same API (images, embeddings…), with
+        the adapter's auth, retries and error mapping."""
+        try:
+            response: httpx2.Response = await self._client.post(path, body=body, cast_to=httpx2.Response)
+            return response.json()
+        except Exception as exc:
+            raise self._fail(exc, model, mid_stream=False) from None
+
     async def aclose(self) -> None:
         await self._client.close()
 

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from llm_router.core.errors import StartupError
-from llm_router.core.settings import Settings
+from llm_router.core.settings import Settings, with_file_variables
 from llm_router.providers.vendors import VENDORS, ProtocolName
 
 KeySource = Literal["env", "file", "vault"]
@@ -94,7 +94,8 @@ def load_provider_configs(
 ) -> list[ProviderConfig]:
     """Every configured provider: the environment's first, then the file's (a file entry replaces an
     environment one of the same name, so the file can pin e.g. ``openai``'s model list)."""
-    env = os.environ if environ is None else environ
+    secrets = (vendor.key_env for vendor in VENDORS if vendor.key_env)
+    env = with_file_variables(os.environ if environ is None else environ, secrets)
     configs = {c.name: c for c in configs_from_environment(env)}
     if settings.providers_file is not None:
         for config in configs_from_file(settings.providers_file, env):

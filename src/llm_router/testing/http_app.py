@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from llm_router.testing import anthropic_wire, openai_wire
+from llm_router.testing import anthropic_wire, images_wire, openai_wire, responses_wire
 from llm_router.testing.playback import PauseGate, ScriptedResponse, Wire
 from llm_router.testing.script import Behaviour, InvalidRequest, Prompt, RecordedRequest
 
@@ -47,6 +47,19 @@ ANTHROPIC = Wire(
     response_prefix="msg_",
     tool_call_prefix="toolu_",
     request_id_header=b"request-id",
+)
+RESPONSES = Wire(
+    parse=responses_wire.parse_request,
+    error=lambda status, message, _request_id: openai_wire.error_body(status, message),
+    invalid=lambda message, _request_id: responses_wire.invalid_request_body(message),
+    body=responses_wire.response_body,
+    frames=responses_wire.stream_frames,
+    stream_error=lambda status, message, _request_id: responses_wire.stream_error_frame(status, message),
+    stream_error_status=500,
+    malformed=responses_wire.MALFORMED_FRAME,
+    response_prefix="resp_",
+    tool_call_prefix="call_",
+    request_id_header=b"x-request-id",
 )
 
 
@@ -138,12 +151,38 @@ async def handle_chat(request: Request, state: FakeState, wire: Wire) -> Respons
     return ScriptedResponse(behaviour, prompt, wire, request_id, state.gate)
 
 
+async def handle_images(request: Request, state: FakeState) -> Response:
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        body = None
+    _record(state, request, body, None)
+    if not _key_accepted(state, request):
+        return _json_response(401, openai_wire.error_body(401, None), "req_images", OPENAI)
+    try:
+        answer = images_wire.generate(body)
+    except images_wire.ImageRequestError as exc:
+        error = {
+            "error": {
+                "message": exc.message,
+                "type": "invalid_request_error",
+                "param": exc.param,
+                "code": None,
+            }
+        }
+        return Response(orjson.dumps(error), status_code=exc.status, media_type="application/json")
+    return Response(orjson.dumps(answer), media_type="application/json")
+
+
 def build_app(state: FakeState) -> Starlette:
     async def chat_completions(request: Request) -> Response:
         return await handle_chat(request, state, OPENAI)
 
     async def messages(request: Request) -> Response:
         return await handle_chat(request, state, ANTHROPIC)
+
+    async def responses(request: Request) -> Response:
+        return await handle_chat(request, state, RESPONSES)
 
     async def models(request: Request) -> Response:
         anthropic = "anthropic-version" in request.headers
@@ -159,10 +198,15 @@ def build_app(state: FakeState) -> Starlette:
         )
         return Response(body, media_type="application/json")
 
+    async def images(request: Request) -> Response:
+        return await handle_images(request, state)
+
     return Starlette(
         routes=[
+            Route("/v1/images/generations", images, methods=["POST"]),
             Route("/v1/chat/completions", chat_completions, methods=["POST"]),
             Route("/v1/messages", messages, methods=["POST"]),
+            Route("/v1/responses", responses, methods=["POST"]),
             Route("/v1/models", models, methods=["GET"]),
         ]
     )

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from llm_router.api.deps import CurrentUser, DatabaseDep, DeviceId, JobsDep
+from llm_router.api.deps import CurrentUser, DatabaseDep, DeviceId, JobsDep, MediaDep
 from llm_router.api.schemas import (
     ConversationCreate,
     ConversationPage,
@@ -192,11 +192,13 @@ async def set_system_prompt(
     responses=NOT_FOUND,
 )
 async def delete_conversation(
-    conversation_id: str, user: CurrentUser, db: DatabaseDep, jobs: JobsDep
+    conversation_id: str, user: CurrentUser, db: DatabaseDep, jobs: JobsDep, media: MediaDep
 ) -> Response:
     await conversations.check_conversation(db, user.id, conversation_id)  # 404 before touching jobs
     await jobs.stop_conversation(conversation_id)
-    await conversations.delete_conversation(db, user.id, conversation_id)
+    files = await media.files_of_conversation(conversation_id)
+    await conversations.delete_conversation(db, user.id, conversation_id)  # its media rows go with it
+    await media.remove_orphans(files)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -9,21 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from llm_router.api.deps import DatabaseDep, Services, get_current_user, presented_token
+from llm_router.api.deps import DatabaseDep, ReaderId
 from llm_router.services.usage.log import LogFilter, list_requests
 
 router = APIRouter(prefix="/api", tags=["logs"])
-
-
-async def log_reader_id(request: Request, services: Services) -> str:
-    """The user whose log is read: an API token's user when one is sent, else the signed-in user."""
-    token = presented_token(request)
-    if token is not None:
-        return (await services.token_verifier.verify(token)).user_id
-    return (await get_current_user(request, services)).id
 
 
 class LogEntry(BaseModel):
@@ -59,7 +51,7 @@ class LogPage(BaseModel):
 
 @router.get("/logs", summary="My recent requests with route, tokens, cost and saving")
 async def list_logs(
-    user_id: Annotated[str, Depends(log_reader_id)],
+    user_id: ReaderId,
     db: DatabaseDep,
     model: str | None = None,
     status: str | None = None,

@@ -3,6 +3,8 @@
 - ``router``: the routes the app includes; ``openai`` and ``anthropic``: one module of routes per
   client protocol, with ``openai_translate``/``anthropic_translate``/``anthropic_stream`` turning each
   wire shape into the neutral ``ChatRequest``/``StreamEvent`` and back.
+- ``responses``: OpenAI's Responses API (Codex CLI), with ``responses_translate`` (items ↔ neutral),
+  ``responses_stream`` (its event stream) and ``responses_store`` (``store: true``, ``previous_response_id``).
 - ``call``: ``RoutedCall`` (plan, start, answer, one usage row from the run's report).
 - ``errors``: every ``/v1`` error in its protocol's shape.
 

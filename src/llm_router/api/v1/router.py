@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from llm_router.api.v1 import anthropic, openai
+from llm_router.api.v1 import anthropic, images, openai, responses
 
 router = APIRouter()
 router.include_router(openai.router)
 router.include_router(anthropic.router)
+router.include_router(responses.router)
+router.include_router(images.router)

@@ -29,7 +29,7 @@ from llm_router.services.chat.conversations import RUNNING_STATUSES
 from llm_router.services.chat.live import LiveMessage, RedisRelay, SafePublisher
 from llm_router.services.chat.turns import JobSpec
 from llm_router.services.routing import Router
-from llm_router.services.usage.records import add_usage
+from llm_router.services.usage.records import UsageEvent, add_usage
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ class GenerationJob:
         self.router = router
         self.route_run = router.run(spec.plan)
         self.final_status: str | None = None
+        self.usage_event: UsageEvent | None = None  # the row stored with the answer (for metrics)
 
     def stop(self, reason: StopReason) -> None:
         """Stop the upstream call (cancelling the task closes the SDK's HTTP stream)."""
@@ -186,6 +187,7 @@ class GenerationJob:
                 message_id=spec.message_id,
             )
             add_usage(session, event)
+        self.usage_event = event
         self.final_status = outcome.status
         self.live.finish()
         await self.publisher.publish("done", 0, outcome.status)

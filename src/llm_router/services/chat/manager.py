@@ -32,6 +32,7 @@ from llm_router.services.chat.live import LiveMessage, RedisRelay
 from llm_router.services.chat.titles import improve_title
 from llm_router.services.chat.turn_input import TurnInput, TurnPlanner
 from llm_router.services.routing import Router
+from llm_router.services.usage.records import UsageObserver
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,15 @@ ProvidersOf = Callable[[str], Awaitable[ProviderRegistry]]
 
 class GenerationManager:
     def __init__(
-        self, db: Database, router: Router, providers_of: ProvidersOf, relay: RedisRelay | None = None
+        self,
+        db: Database,
+        router: Router,
+        providers_of: ProvidersOf,
+        relay: RedisRelay | None = None,
+        on_usage: UsageObserver | None = None,
     ) -> None:
         self.db = db
+        self.on_usage = on_usage  # told of each stored answer's usage row (metrics)
         self.router = router  # the app's one router (the routes file ``/v1`` follows too)
         self.providers_of = providers_of
         self.relay = relay
@@ -123,6 +130,8 @@ class GenerationManager:
             log.exception("storing the answer %s failed", job.spec.message_id)
         finally:
             self._jobs.pop(job.spec.message_id, None)
+        if self.on_usage is not None and job.usage_event is not None:
+            self.on_usage(job.usage_event)
         if job.spec.first_prompt is not None and job.final_status == "complete":
             self._spawn(self._title(job))
 

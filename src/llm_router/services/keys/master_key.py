@@ -17,9 +17,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from llm_router.core.errors import StartupError
-from llm_router.core.settings import Settings
+from llm_router.core.settings import MASTER_KEY_FILE_NAME, Settings
 
-KEY_FILE_NAME = "secret.key"
+KEY_FILE_NAME = MASTER_KEY_FILE_NAME
 _VERSION = b"\x01"
 _NONCE_BYTES = 12
 
@@ -46,7 +46,7 @@ def decode_key(text: str, source: str) -> bytes:
 
 
 def key_file(settings: Settings) -> Path:
-    return settings.data_dir / KEY_FILE_NAME
+    return settings.master_key_file
 
 
 def load_master_key(settings: Settings) -> bytes | None:

@@ -13,7 +13,12 @@ from sqlalchemy import select
 
 from llm_router.db import models
 from llm_router.db.engine import Database
-from llm_router.services.usage.records import UsageEvent, record_usage, record_usage_batch
+from llm_router.services.usage.records import (
+    UsageEvent,
+    UsageObserver,
+    record_usage,
+    record_usage_batch,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +35,11 @@ class UsageWriter:
     (at shutdown, and in tests) writes everything still queued, so none is lost on a clean stop.
     """
 
-    def __init__(self, db: Database, *, delay: float = BATCH_DELAY) -> None:
+    def __init__(
+        self, db: Database, *, delay: float = BATCH_DELAY, observer: UsageObserver | None = None
+    ) -> None:
         self.db = db
+        self.observer = observer
         self.delay = delay
         self._queued: list[Callable[[], UsageEvent]] = []
         self._task: asyncio.Task[None] | None = None
@@ -60,6 +68,9 @@ class UsageWriter:
                 events.append(make_event())
             except Exception:  # a lost log row must never break serving; say so loudly instead
                 log.exception("could not make a usage event")
+        if self.observer is not None:
+            for event in events:
+                self.observer(event)
         try:
             await record_usage_batch(self.db, events)
         except Exception:

@@ -6,7 +6,7 @@ so summaries over ``usage_events`` add up to exactly what was spent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -47,6 +47,10 @@ class UsageEvent:
     cache_hit: bool = False
     confidence: float | None = None
     attempts: list[Any] = field(default_factory=list)
+
+
+UsageObserver = Callable[[UsageEvent], None]
+"""Told of each usage row as it is stored (the metrics count from these)."""
 
 
 def add_usage(session: AsyncSession, event: UsageEvent) -> None:
