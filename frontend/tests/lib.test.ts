@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { stableLength } from "../src/lib/blocks";
 import { completions, COMMANDS, parseCommand, type CommandContext } from "../src/lib/commands";
 import { fuzzyFilter } from "../src/lib/fuzzy";
-import { applyDelta, followMessage, parseEventId, SseParser } from "../src/lib/sse";
+import { applyDelta, codePointLength, followMessage, parseEventId, SseParser } from "../src/lib/sse";
 import type { CatalogModel, Message } from "../src/lib/types";
 
 test("the SSE parser handles events split anywhere, CRLF, comments and multi-line data", () => {
@@ -25,6 +25,27 @@ test("applyDelta never duplicates a replayed delta and appends a new one", () =>
   assert.equal(applyDelta("Hi", "!", null), "Hi!");
   assert.deepEqual(parseEventId("120:40"), [120, 40]);
   assert.equal(parseEventId("junk"), null);
+});
+
+test("offsets count code points like the server: emoji, ZWJ sequences and combining marks", () => {
+  const family = "\u{1F469}\u200D\u{1F469}\u200D\u{1F467}"; // 👩‍👩‍👧: 5 code points, 8 UTF-16 units
+  assert.equal(codePointLength("😀"), 1);
+  assert.equal(codePointLength(family), 5);
+  assert.equal(codePointLength("e\u0301"), 2); // é as e + combining acute
+  assert.equal(codePointLength("\ud800x"), 2); // a lone surrogate counts once
+  // "echo: " then eight emoji one by one, each event id = the server's len() after it
+  let text = "";
+  const pieces = ["echo: ", ..."😀".repeat(8)];
+  let end = 0;
+  for (const piece of pieces) {
+    end += [...piece].length;
+    text = applyDelta(text, piece, end);
+  }
+  assert.equal(text, "echo: " + "😀".repeat(8));
+  assert.equal(applyDelta(text, "😀😀", 14), text); // a replay of the last two emoji changes nothing
+  assert.equal(applyDelta("a😀", family, 7), "a😀" + family);
+  assert.equal(applyDelta("a😀" + family, "\u200D\u{1F467}", 7), "a😀" + family);
+  assert.equal(applyDelta("cafe\u0301", "e\u0301!", 6), "cafe\u0301!"); // overlap ending after a combining mark
 });
 
 function sseResponse(body: string): Response {
@@ -63,6 +84,35 @@ test("followMessage resumes with Last-Event-ID from the text shown and reconnect
   assert.deepEqual(seen, ["5:0", "8:0"]);
   assert.deepEqual(texts, ["Hello wo", "Hello world"]);
   assert.deepEqual(states, ["live", "reconnecting", "live"]);
+});
+
+test("followMessage resumes after emoji with code-point offsets", async () => {
+  const seen: (string | null)[] = [];
+  const answers = [
+    sseResponse(`id: 3:0\nevent: delta\ndata: {"text":"😀😀"}\n\n`),
+    sseResponse(`id: 4:0\nevent: delta\ndata: {"text":"😀😀"}\n\nevent: done\ndata: {"id":"m","status":"complete","content":"a😀😀😀"}\n\n`),
+  ];
+  const fetchImpl = (async (_url: string, init: RequestInit) => {
+    seen.push((init.headers as Record<string, string>)["Last-Event-ID"] ?? null);
+    const next = answers.shift();
+    if (!next) throw new TypeError("network down");
+    return next;
+  }) as typeof fetch;
+  const texts: string[] = [];
+  await new Promise<Message>((resolve) => {
+    followMessage(
+      { url: "/s", headers: {}, text: "a", reasoning: "", fetchImpl, backoff: async () => undefined },
+      {
+        onSnapshot: () => undefined,
+        onText: (text) => texts.push(text),
+        onReasoning: () => undefined,
+        onDone: resolve,
+        onConnection: () => undefined,
+      },
+    );
+  });
+  assert.deepEqual(seen, ["1:0", "3:0"]);
+  assert.deepEqual(texts, ["a😀😀", "a😀😀😀"]);
 });
 
 const models = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-6", "ollama/llama3.2"].map(

@@ -70,11 +70,6 @@ def test_claude_code_bash_tool_loop_through_an_anthropic_upstream(
     assert "router-ok-5512" in json.dumps(tool_result["content"])
 
 
-@pytest.mark.xfail(
-    reason="needs the gateway branch (issue #13, Build 3): thinking blocks and their signatures kept "
-    "through tool loops, and a fake upstream that refuses a tool loop without them; passes once merged",
-    strict=False,
-)
 def test_claude_code_bash_tool_loop_with_thinking_keeps_signatures(
     clients: Clients, v1_app: V1App, fake_provider: FakeProvider, tmp_path: Path
 ) -> None:
@@ -100,7 +95,7 @@ def test_claude_code_turn_with_a_route_alias_to_an_openai_model(
     clients: Clients, v1_app: V1App, fake_provider: FakeProvider, tmp_path: Path
 ) -> None:
     """Claude Code puts ``{"role": "system"}`` messages inside ``messages`` for non-Claude model names;
-    accepting them is the gateway branch's Anthropic-fidelity work (issue #13, Build 3)."""
+    they are accepted and joined to the system prompt."""
     fake_provider.enqueue(Behaviour(chunks=["Hello ", "from the alias."]), model=OPENAI_MODEL)
 
     result = _claude(clients, tmp_path, v1_app.url, "smart", "say hello")

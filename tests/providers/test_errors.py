@@ -6,12 +6,16 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
+from llm_router.core.errors import StartupError
+from llm_router.core.settings import Settings
+from llm_router.providers._http import SdkStreamModel
 from llm_router.providers.base import ChatMessage, ChatRequest, StreamEvent, TextDelta, UpstreamError
-from llm_router.providers.config import ProviderConfig
-from llm_router.providers.registry import ProviderAdapter, make_adapter
+from llm_router.providers.config import ProviderConfig, Timeouts
+from llm_router.providers.registry import ProviderAdapter, ProviderRegistry, make_adapter
 from llm_router.testing.fake_provider import FakeProvider
 from llm_router.testing.script import Behaviour
 
@@ -38,7 +42,7 @@ async def failure(
     adapter: ProviderAdapter, timeout: float | None = None
 ) -> tuple[list[StreamEvent], UpstreamError]:
     """Stream until the adapter raises; return what arrived before, and the error."""
-    model = MODELS[adapter.provider]
+    model = MODELS.get(adapter.provider, "gpt-4o-mini")
     request = ChatRequest(model=model, messages=(ChatMessage("user", "hello there"),), timeout=timeout)
     events: list[StreamEvent] = []
 
@@ -178,3 +182,106 @@ def test_the_key_never_shows_in_a_config_repr() -> None:
     assert CANARY not in repr(config)
     assert "api_key='…1dHs'" in repr(config)
     assert config.key_hint == "…1dHs"
+
+
+NGINX_502 = """<html>
+<head><title>502 Bad Gateway</title></head>
+<body>
+<center><h1>502 Bad Gateway</h1></center>
+<hr><center>nginx/1.25.3</center>
+<script>var secret = "x";</script>
+</body>
+</html>
+"""
+
+
+@pytest.mark.parametrize(
+    ("page", "reason"),
+    [
+        (NGINX_502, "HTML page: 502 Bad Gateway"),
+        (
+            "<!DOCTYPE html><html><body><p>Upstream &amp; proxy\n  down</p></body></html>",
+            "Upstream & proxy down",
+        ),
+    ],
+)
+async def test_an_html_error_page_becomes_a_one_line_reason(
+    adapter: ProviderAdapter, fake_provider: FakeProvider, page: str, reason: str
+) -> None:
+    fake_provider.enqueue(Behaviour(status=502, error_html=page))
+    _, error = await failure(adapter)
+    assert error.kind == "upstream_error"
+    assert reason in error.message
+    assert "<" not in error.message
+    assert "\n" not in error.message
+    assert "nginx/1.25.3" not in error.message
+
+
+async def test_a_provider_silent_past_its_read_timeout_fails_as_timeout_after_the_text_so_far(
+    tmp_path: Path, fake_provider: FakeProvider
+) -> None:
+    # The providers file sets a per-provider read timeout (the gap between pieces, not the whole call);
+    # the instance default (settings) applies where the file says nothing.
+    providers_file = tmp_path / "providers.yaml"
+    url = fake_provider.openai_base_url
+    providers_file.write_text(
+        "providers:\n"
+        f"  - {{name: quick, base_url: '{url}', read_timeout: 0.5, is_local: true}}\n"
+        f"  - {{name: patient, base_url: '{url}', is_local: true}}\n"
+    )
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, data_dir=tmp_path, providers_file=providers_file, upstream_connect_timeout=3
+    )
+    registry = ProviderRegistry.from_settings(settings, {})
+    try:
+        quick = registry.adapter("quick")
+        patient = registry.adapter("patient")
+        assert isinstance(quick, SdkStreamModel)
+        assert isinstance(patient, SdkStreamModel)
+        assert quick.timeouts == Timeouts(connect=3, read=0.5)
+        assert patient.timeouts == Timeouts(connect=3, read=settings.upstream_read_timeout)
+        fake_provider.enqueue(Behaviour(chunks=["one ", "two ", "three"], pause_after=1))
+        events, error = await failure(quick)
+        assert error.kind == "timeout"
+        assert "did not answer in time" in error.message
+        assert [e.text for e in events if isinstance(e, TextDelta)] == ["one "]
+    finally:
+        fake_provider.release()
+        await registry.aclose()
+
+
+def test_a_bad_timeout_in_the_providers_file_stops_start_up(tmp_path: Path) -> None:
+    providers_file = tmp_path / "providers.yaml"
+    providers_file.write_text(
+        "providers:\n  - {name: x, base_url: 'http://127.0.0.1:9/v1', read_timeout: 0}\n"
+    )
+    settings = Settings(_env_file=None, data_dir=tmp_path, providers_file=providers_file)  # type: ignore[call-arg]
+    with pytest.raises(StartupError, match="read_timeout"):
+        ProviderRegistry.from_settings(settings, {})
+
+
+async def test_an_empty_200_stream_is_a_context_overflow_with_advice_not_a_cut(
+    adapter: ProviderAdapter, fake_provider: FakeProvider
+) -> None:
+    # llama.cpp's server answers a prompt past its window with an empty 200 stream (fake: context_window)
+    fake_provider.enqueue(Behaviour(context_window=1, stream_usage=False))
+    events, error = await failure(adapter)
+    assert events == []
+    assert error.kind == "context_length"
+    assert "context window" in error.message
+    assert "new branch" in error.message
+    assert "retry" not in error.message
+    assert not error.retryable
+
+
+async def test_a_local_servers_context_size_error_text_is_context_length(
+    adapter: ProviderAdapter, fake_provider: FakeProvider
+) -> None:
+    fake_provider.enqueue(
+        Behaviour(
+            status=400, error_message="the request exceeds the available context size, try increasing it"
+        )
+    )
+    _, error = await failure(adapter)
+    assert error.kind == "context_length"
+    assert "too long" in error.message

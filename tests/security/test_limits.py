@@ -172,3 +172,49 @@ def test_per_token_rate_limit_on_v1(make_settings: Callable[..., Settings]) -> N
         assert codes == [200] * 3 + [429]
     finally:
         live.stop()
+
+
+JSON_FAMILY = [
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/vnd.api+json",
+    "Application/JSON; charset=utf-8",
+]
+
+
+@pytest.mark.parametrize("content_type", JSON_FAMILY)
+def test_a_nul_in_any_json_family_body_is_refused_and_never_stored(
+    live_server: LiveServer, content_type: str
+) -> None:
+    # FastAPI parses every application/*+json body as JSON, so each must pass the same guard (issue #20.8).
+    created = httpx.post(f"{live_server.url}/api/conversations", json={"title": "clean"})
+    assert created.status_code == 201, created.text
+    conversation = created.json()["id"]
+    nul = b'"a\\u0000b"'
+    attempts = [
+        ("POST", "/api/conversations", b'{"title": ' + nul + b"}"),
+        ("PATCH", f"/api/conversations/{conversation}", b'{"title": ' + nul + b"}"),
+        ("POST", f"/api/conversations/{conversation}/system", b'{"text": ' + nul + b"}"),
+        ("POST", f"/api/conversations/{conversation}/messages", b'{"content": ' + nul + b"}"),
+        ("POST", "/api/tokens", b'{"name": ' + nul + b"}"),
+    ]
+    for method, path, body in attempts:
+        response = httpx.request(
+            method, f"{live_server.url}{path}", content=body, headers={"Content-Type": content_type}
+        )
+        assert response.status_code == 422, (path, response.text)
+        assert "NUL" in response.json()["error"]["message"]
+    listed = httpx.get(f"{live_server.url}/api/conversations")
+    fetched = httpx.get(f"{live_server.url}/api/conversations/{conversation}").text
+    assert "\\u0000" not in listed.text + fetched
+    assert [c["title"] for c in listed.json()["items"]] == ["clean"]
+
+
+@pytest.mark.parametrize("content_type", ["application/jsonx", "text/plain", "text/json"])
+def test_look_alike_json_types_are_refused(live_server: LiveServer, content_type: str) -> None:
+    response = httpx.post(
+        f"{live_server.url}/api/conversations",
+        content=b'{"title": "x"}',
+        headers={"Content-Type": content_type},
+    )
+    assert response.status_code == 415, response.text

@@ -83,10 +83,10 @@ def test_tools_stream_as_tool_use_blocks(v1_app: V1App, fake_provider: FakeProvi
     assert final.stop_reason == "tool_use"
 
 
-def test_raw_stream_has_every_event_in_order(v1_app: V1App, fake_provider: FakeProvider) -> None:
-    fake_provider.enqueue(Behaviour(chunks=["a", "b"], reasoning_chunks=["think"]), model=ANTHROPIC_MODEL)
+def test_translated_raw_stream_has_every_event_in_order(v1_app: V1App, fake_provider: FakeProvider) -> None:
+    fake_provider.enqueue(Behaviour(chunks=["a", "b"], reasoning_chunks=["think"]), model=OPENAI_MODEL)
     body = {
-        "model": ANTHROPIC_MODEL,
+        "model": OPENAI_MODEL,
         "max_tokens": 50,
         "stream": True,
         "messages": [{"role": "user", "content": "x"}],

@@ -65,3 +65,29 @@ def test_errors_before_any_route_come_in_the_protocols_shape(v1_app: V1App) -> N
     broken = httpx.post(f"{v1_app.url}/v1/messages", content=b"{not json", headers=headers)
     assert broken.status_code == 400
     assert broken.json()["error"]["type"] == "invalid_request_error"
+
+
+@pytest.mark.parametrize(
+    ("params", "says"),
+    [
+        ({"cursor": "garbage"}, "cursor"),
+        ({"cursor": "0" * 32}, "cursor"),  # well-formed, but no row of this log
+        ({"status": "okay"}, "status"),
+        ({"source": "smtp"}, "source"),
+        ({"cache_hit": "maybe"}, "cache_hit"),
+        ({"since": "yesterday"}, "since"),
+        ({"limit": "0"}, "limit"),
+        ({"modle": "gpt-4o"}, "modle"),  # a misspelt filter is not silently ignored
+    ],
+)
+def test_bad_log_queries_get_a_422_that_names_the_problem(
+    v1_app: V1App, params: dict[str, str], says: str
+) -> None:
+    response = httpx.get(f"{v1_app.url}/api/logs", params=params)
+    assert response.status_code == 422, response.text
+    assert says in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("source", ["chat", "title", "openai", "anthropic", "images"])
+def test_every_source_a_usage_row_can_have_is_a_valid_filter(v1_app: V1App, source: str) -> None:
+    assert v1_app.logs(source=source) == []

@@ -52,13 +52,58 @@ export class SseParser {
   }
 }
 
-/** Text after applying a delta whose event id says the text is `endLength` long once applied.
+/** Length in Unicode code points, the unit of the server's offsets (Python's ``len``), not UTF-16 units:
+ * an emoji is one code point but two UTF-16 units, so ``string.length`` would drift on every one. */
+export function codePointLength(text: string): number {
+  let length = text.length;
+  for (let i = 1; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xdc00 && unit <= 0xdfff) {
+      const before = text.charCodeAt(i - 1);
+      if (before >= 0xd800 && before <= 0xdbff) length--;
+    }
+  }
+  return length;
+}
+
+/** The first `count` code points of `text` (walking back from the end, where resumes overlap). */
+function codePointPrefix(text: string, textLength: number, count: number): string {
+  let end = text.length;
+  for (let drop = textLength - count; drop > 0 && end > 0; drop--) {
+    const unit = text.charCodeAt(end - 1);
+    const pair = unit >= 0xdc00 && unit <= 0xdfff && end >= 2 && text.charCodeAt(end - 2) >= 0xd800 && text.charCodeAt(end - 2) <= 0xdbff;
+    end -= pair ? 2 : 1;
+  }
+  return text.slice(0, end);
+}
+
+/** Text after applying a delta whose event id says the text is `endLength` code points long once applied.
  * Idempotent: a replayed delta overwrites the same characters instead of duplicating them. */
 export function applyDelta(current: string, delta: string, endLength: number | null): string {
-  if (endLength === null) return current + delta;
-  const start = endLength - delta.length;
-  if (start > current.length) return current + delta; // a gap we cannot see; keep what arrived
-  return current.slice(0, Math.max(0, start)) + delta;
+  return new StreamedText(current).apply(delta, endLength);
+}
+
+/** Text being streamed plus its length in code points, kept in step so each delta costs O(delta). */
+export class StreamedText {
+  length: number;
+  constructor(public value: string) {
+    this.length = codePointLength(value);
+  }
+
+  apply(delta: string, endLength: number | null): string {
+    const deltaLength = codePointLength(delta);
+    const start = endLength === null ? this.length : endLength - deltaLength;
+    if (start >= this.length) {
+      // the next piece, or a gap we cannot see: keep what arrived
+      this.value += delta;
+      this.length += deltaLength;
+    } else {
+      const kept = Math.max(0, start);
+      this.value = codePointPrefix(this.value, this.length, kept) + delta;
+      this.length = kept + deltaLength;
+    }
+    return this.value;
+  }
 }
 
 export function parseEventId(id: string | null): [number, number] | null {
@@ -90,8 +135,8 @@ const defaultBackoff = (attempt: number): Promise<void> =>
 /** Follows a message until its `done` event, reconnecting with backoff. Returns a stop function. */
 export function followMessage(options: StreamOptions, handlers: StreamHandlers): () => void {
   const controller = new AbortController();
-  let text = options.text;
-  let reasoning = options.reasoning;
+  const text = new StreamedText(options.text);
+  const reasoning = new StreamedText(options.reasoning);
   let finished = false;
   const fetchImpl = options.fetchImpl ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
   const backoff = options.backoff ?? defaultBackoff;
@@ -101,11 +146,9 @@ export function followMessage(options: StreamOptions, handlers: StreamHandlers):
     if (event.event === "delta" || event.event === "reasoning") {
       const delta = (JSON.parse(event.data) as { text: string }).text;
       if (event.event === "delta") {
-        text = applyDelta(text, delta, ids ? ids[0] : null);
-        handlers.onText(text);
+        handlers.onText(text.apply(delta, ids ? ids[0] : null));
       } else {
-        reasoning = applyDelta(reasoning, delta, ids ? ids[1] : null);
-        handlers.onReasoning(reasoning);
+        handlers.onReasoning(reasoning.apply(delta, ids ? ids[1] : null));
       }
     } else if (event.event === "message") {
       handlers.onSnapshot(JSON.parse(event.data) as Message);
@@ -117,6 +160,7 @@ export function followMessage(options: StreamOptions, handlers: StreamHandlers):
 
   const connectOnce = async (): Promise<void> => {
     const headers = { ...options.headers, Accept: "text/event-stream" } as Record<string, string>;
+    // Offsets in code points, as the server counts them (see codePointLength).
     if (text.length > 0 || reasoning.length > 0) headers["Last-Event-ID"] = `${text.length}:${reasoning.length}`;
     const response = await fetchImpl(options.url, { headers, signal: controller.signal, cache: "no-store" });
     if (!response.ok || !response.body) {

@@ -35,6 +35,7 @@ from llm_router.api.routes import (
 )
 from llm_router.api.routes import search as search_routes
 from llm_router.api.services import attach, open_services, warn_if_exposed
+from llm_router.api.v1 import paths as v1_paths
 from llm_router.api.v1.errors import V1ErrorShapeMiddleware
 from llm_router.api.v1.router import router as v1_router
 from llm_router.core.settings import Settings
@@ -101,6 +102,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(logs.router)
     app.include_router(media.router)
     app.include_router(v1_router)
+    app.include_router(v1_paths.router)  # after every router: unknown /v1 paths, HEAD preflights
 
 
 def app_from_env() -> FastAPI:

@@ -33,8 +33,7 @@ DOCS_CSP = (
 )
 DOCS_PATHS = ("/docs", "/redoc")
 BODY_CHECKED_PREFIXES = ("/api/", "/v1/")
-JSON_TYPES = ("application/json",)
-ALLOWED_BODY_TYPES = ("application/json", "multipart/form-data")
+MULTIPART = "multipart/form-data"
 
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 # An escaped NUL: \u0000 preceded by an even number of backslashes (so not "\\u0000" text).
@@ -58,6 +57,13 @@ async def send_error(
 
 async def _no_receive() -> Message:
     return {"type": "http.disconnect"}
+
+
+def is_json_type(content_type: str) -> bool:
+    """The media types FastAPI parses as JSON (``application/json`` and any ``application/*+json``, such as
+    ``application/json-patch+json``): every one of them must pass the same checks, or a NUL slips through."""
+    maintype, _, subtype = content_type.partition("/")
+    return maintype == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
 def json_depth(body: bytes) -> int:
@@ -104,7 +110,8 @@ class BodyLimitMiddleware:
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         checked = scope["method"] in UNSAFE_METHODS and scope["path"].startswith(BODY_CHECKED_PREFIXES)
         has_body = (length is not None and length != "0") or "transfer-encoding" in headers
-        if checked and has_body and not content_type.startswith(ALLOWED_BODY_TYPES):
+        is_json = is_json_type(content_type)
+        if checked and has_body and not (is_json or content_type == MULTIPART):
             await send_error(
                 scope,
                 send,
@@ -113,7 +120,7 @@ class BodyLimitMiddleware:
                 "send the body as JSON (Content-Type: application/json)",
             )
             return
-        if checked and content_type in JSON_TYPES:
+        if checked and is_json:
             await self._buffered_json(scope, receive, send)
             return
         await self._counted(scope, receive, send)

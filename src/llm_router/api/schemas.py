@@ -88,6 +88,7 @@ class MessagePublic(BaseModel):
     tokens_out: int
     tokens_reasoning: int
     tokens_cached: int
+    tokens_estimated: bool = False  # counted here: the upstream reported no usage
     cost: float | None
     latency_ms: int | None
     ttft_ms: int | None

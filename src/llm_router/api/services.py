@@ -33,7 +33,7 @@ from llm_router.db.engine import Database
 from llm_router.db.migrate import migrate_if_needed
 from llm_router.db.server_lock import ServerLock, sqlite_path
 from llm_router.providers.catalog import ModelCatalog
-from llm_router.providers.config import ProviderConfig, load_provider_configs
+from llm_router.providers.config import ProviderConfig, Timeouts, load_provider_configs
 from llm_router.providers.pricing import load_prices
 from llm_router.providers.registry import ProviderRegistry
 from llm_router.services.accounts.auth import LoginGuard
@@ -81,9 +81,11 @@ class AppServices:
     images: ImageService
 
 
-def provider_registry(configs: list[ProviderConfig], policy: AddressPolicy) -> ProviderRegistry:
+def provider_registry(
+    configs: list[ProviderConfig], policy: AddressPolicy, timeouts: Timeouts | None = None
+) -> ProviderRegistry:
     """The instance registry; every client it makes goes through the SSRF guard of ``policy``."""
-    return ProviderRegistry(configs, http_client_factory=provider_client_factory(policy))
+    return ProviderRegistry(configs, http_client_factory=provider_client_factory(policy), timeouts=timeouts)
 
 
 @asynccontextmanager
@@ -110,7 +112,7 @@ async def open_services(
 
         configs = load_provider_configs(settings) if configs is None else configs
         policy = AddressPolicy.from_entries(settings.allowed_private_hosts)
-        providers = provider_registry(configs, policy)
+        providers = provider_registry(configs, policy, Timeouts.from_settings(settings))
         stack.push_async_callback(providers.aclose)
         catalog = ModelCatalog(providers)
         catalog.start()

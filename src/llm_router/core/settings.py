@@ -65,6 +65,21 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body accepted; larger bodies get 413.",
     )
+    upstream_connect_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="Seconds to wait for a connection to a provider (a provider's `connect_timeout` wins).",
+    )
+    upstream_read_timeout: float = Field(
+        default=600.0,
+        gt=0,
+        le=86400,
+        description=(
+            "Seconds a provider may stay silent while answering before the call fails as `timeout` "
+            "(a provider's `read_timeout` wins)."
+        ),
+    )
     providers_file: Path | None = Field(
         default=None,
         description="YAML or TOML file listing further providers (OpenAI-compatible endpoints and others).",

@@ -19,6 +19,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -160,6 +161,8 @@ class Message(Base):
     tokens_out: Mapped[int] = mapped_column(Integer, default=0)
     tokens_reasoning: Mapped[int] = mapped_column(Integer, default=0)
     tokens_cached: Mapped[int] = mapped_column(Integer, default=0)
+    # the tokens were counted here (the upstream reported none): see services/usage/estimate.py
+    tokens_estimated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     cost: Mapped[float | None] = mapped_column(Float, default=None)
     latency_ms: Mapped[int | None] = mapped_column(Integer, default=None)
     ttft_ms: Mapped[int | None] = mapped_column(Integer, default=None)
@@ -197,6 +200,7 @@ class UsageEvent(Base):
     tokens_out: Mapped[int] = mapped_column(Integer, default=0)
     tokens_reasoning: Mapped[int] = mapped_column(Integer, default=0)
     tokens_cached: Mapped[int] = mapped_column(Integer, default=0)
+    usage_estimated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     cost: Mapped[float | None] = mapped_column(Float, default=None)
     saving: Mapped[float | None] = mapped_column(Float, default=None)
     latency_ms: Mapped[int | None] = mapped_column(Integer, default=None)

@@ -6,6 +6,8 @@
 - A built-in vendor (configured by the usual environment variables) is one ``Vendor`` in ``VENDORS``
   (``vendors.py``), and its row in the README's providers table. Any other endpoint is configuration,
   not code (the providers file, Settings → Keys).
+- ``passthrough.py``: a client's own request forwarded to an upstream of its protocol (``RawRequest`` in,
+  ``WireBytes`` plus our events out), over the adapter's HTTP client, without the SDK.
 - ``config.py`` says which providers exist, ``registry.py`` makes their adapters and resolves model names;
   ``base.py`` is the adapter interface, ``errors.py`` the one error mapping.
 

@@ -17,15 +17,15 @@ from typing import Any, ClassVar, Protocol, TypedDict
 
 import httpx2
 
-from llm_router.providers import errors
-from llm_router.providers.base import ChatRequest, StreamEvent, UpstreamError, Usage
-from llm_router.providers.config import ProviderConfig
+from llm_router.providers import errors, passthrough
+from llm_router.providers.activity import CallActivity
+from llm_router.providers.base import ChatRequest, RawRequest, StreamEvent, UpstreamError, Usage
+from llm_router.providers.config import ProviderConfig, Timeouts
 
 # Both SDKs run on httpx2 (the Anthropic SDK refuses classic httpx clients), so a caller-supplied client
 # (e.g. an SSRF-guarding transport for user-entered endpoints) is an httpx2 one.
 HttpClient = httpx2.AsyncClient
-DEFAULT_TIMEOUT = 600.0  # seconds for a whole call; reasoning models can think for minutes
-CONNECT_TIMEOUT = 10.0
+CONNECT_TIMEOUT = Timeouts().connect  # the cap on connecting when a request sets its own timeout
 NO_KEY = "no-key"  # keyless local servers; an explicit value stops the SDK reading OPENAI_API_KEY
 
 
@@ -63,23 +63,41 @@ class SdkStreamModel:
     reader ``prepare`` gives. A protocol module sets the class variables and writes ``prepare`` and
     ``list_models``."""
 
+    protocol: ClassVar[str]  # the wire protocol's name (``PROTOCOLS``): requests in it pass through
     path: ClassVar[str]
     sdk_client: ClassVar[type[Any]]  # the SDK's async client class (``AsyncOpenAI``, ``AsyncAnthropic``)
     sdk_errors: ClassVar[errors.SdkErrors]
     log: ClassVar[logging.Logger]
 
     def __init__(
-        self, config: ProviderConfig, *, http_client: HttpClient | None = None, max_retries: int = 2
+        self,
+        config: ProviderConfig,
+        *,
+        http_client: HttpClient | None = None,
+        max_retries: int = 2,
+        timeouts: Timeouts | None = None,
     ) -> None:
         self.provider = config.name
         self.config = config
+        self.max_retries = max_retries
+        self.timeouts = (timeouts or Timeouts()).for_provider(config)
+        self.activity = CallActivity()
+        # read (and write, pool) is the longest silence allowed, not a cap on the whole answer
+        timeout = httpx2.Timeout(self.timeouts.read, connect=self.timeouts.connect)
+        # one HTTP client for the SDK and for pass-through (``passthrough.forward``): one pool, one guard
+        self.http_client = http_client or httpx2.AsyncClient(
+            timeout=timeout,
+            limits=httpx2.Limits(max_connections=1000, max_keepalive_connections=100),
+            follow_redirects=True,  # as the SDKs' own default client
+        )
         self._client: Any = self.sdk_client(
             api_key=config.api_key or NO_KEY,
             base_url=config.base_url,
             max_retries=max_retries,
-            timeout=httpx2.Timeout(DEFAULT_TIMEOUT, connect=CONNECT_TIMEOUT),
-            http_client=http_client,
+            timeout=timeout,
+            http_client=self.http_client,
         )
+        self._raw_headers: dict[str, str] | None = None
 
     def prepare(self, request: ChatRequest) -> tuple[dict[str, Any], StreamReader]:
         """The request body and a reader for its stream."""
@@ -89,7 +107,65 @@ class SdkStreamModel:
         """The ids the endpoint lists."""
         raise NotImplementedError
 
+    # ------------------------------------------------------------ pass-through (``passthrough.forward``)
+
+    def raw_body(self, raw: RawRequest, model: str) -> tuple[dict[str, Any], bool]:
+        """The client's body for this upstream, and whether a usage-only event the client did not ask
+        for is to be withheld from it."""
+        return {**raw.body, "model": model}, False
+
+    def raw_reader(self) -> StreamReader:
+        """A stream reader for a forwarded request (nothing was decided about it)."""
+        raise NotImplementedError
+
+    def read_whole(self, body: Any) -> list[StreamEvent]:
+        """Our events from a whole (non-streamed) answer."""
+        raise NotImplementedError
+
+    def raw_headers(self) -> dict[str, str]:
+        """What the SDK would send with every call (auth, protocol version), without its telemetry."""
+        if self._raw_headers is None:
+            headers = {**self._client.default_headers, **self._client.auth_headers}
+            self._raw_headers = {
+                k: v
+                for k, v in headers.items()
+                if isinstance(v, str) and not k.lower().startswith("x-stainless")
+            }
+        return self._raw_headers
+
+    def raw_url(self, path: str) -> str:
+        return str(self._client.base_url).rstrip("/") + path
+
+    def status_error(self, response: httpx2.Response) -> Exception:
+        """The SDK's own exception for an error response (already read), so it maps as usual."""
+        error: Exception = self._client._make_status_error_from_response(response)
+        return error
+
+    # ------------------------------------------------------------ the call
+
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        self.activity.running += 1  # the catalog does not poll a local server while it answers
+        try:
+            async for event in self._stream(request):
+                yield event
+        finally:
+            self.activity.running -= 1
+
+    async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        if request.raw is not None and request.raw.protocol == self.protocol:
+            async for event in passthrough.forward(self, request, request.raw):
+                yield event
+            self.activity.succeeded()
+            return
+        if request.raw is not None and not request.raw.translatable:
+            raise UpstreamError(
+                "bad_request",
+                f"{request.raw.path} is served only by {request.raw.protocol}-protocol providers, and "
+                f"{self.provider} speaks {self.protocol}: ask for a model of another provider",
+                provider=self.provider,
+                model=request.model,
+                status=400,
+            )
         body, reader = self.prepare(request)
         started = time.monotonic()
         try:
@@ -98,9 +174,12 @@ class SdkStreamModel:
             )
         except Exception as exc:
             raise self._fail(exc, request.model, mid_stream=False) from None
+        self.activity.succeeded()  # the server is up and took the call
+        received = False
         try:
             async for name, data in sse_events(response):
                 for event in reader.read(name, data, response):
+                    received = True
                     yield event
         except Exception as exc:
             raise self._fail(exc, request.model, mid_stream=True) from None
@@ -108,7 +187,8 @@ class SdkStreamModel:
             await response.aclose()
         closing = reader.end()
         if closing is None:
-            raise self._fail(errors.cut_short(self.provider, request.model), request.model, mid_stream=True)
+            cut = errors.cut_short(self.provider, request.model, empty=not received)
+            raise self._fail(cut, request.model, mid_stream=True)
         for event in closing:
             yield event
         usage = next((e for e in closing if isinstance(e, Usage)), Usage())

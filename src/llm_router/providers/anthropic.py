@@ -58,6 +58,7 @@ _FINISH: dict[str, FinishReason] = {
 class AnthropicMessagesModel(SdkStreamModel):
     """A ``ChatModel`` for one Anthropic-protocol endpoint."""
 
+    protocol = "anthropic"
     path = "/v1/messages"
     sdk_client = anthropic.AsyncAnthropic
     sdk_errors = SDK_ERRORS
@@ -66,6 +67,29 @@ class AnthropicMessagesModel(SdkStreamModel):
     def prepare(self, request: ChatRequest) -> tuple[dict[str, Any], _StreamState]:
         body, metadata = build_params(request, capabilities_for(request.model))
         return body, _StreamState(metadata)
+
+    def raw_reader(self) -> _StreamState:
+        return _StreamState({})
+
+    def read_whole(self, body: Any) -> list[StreamEvent]:
+        """A whole message read as its stream would have been: blocks, usage, stop reason."""
+        state = _StreamState({})
+        events = state._on_event({"type": "message_start", "message": body})
+        for index, block in enumerate(body.get("content") or ()):
+            events += state._on_event({"type": "content_block_start", "index": index, "content_block": block})
+            match block.get("type"):
+                case "text":
+                    events += state._delta(index, {"type": "text_delta", "text": block.get("text")})
+                case "thinking":
+                    events += state._delta(
+                        index, {"type": "thinking_delta", "thinking": block.get("thinking")}
+                    )
+                case "tool_use":
+                    arguments = orjson.dumps(block.get("input") or {}).decode()
+                    events += state._delta(index, {"type": "input_json_delta", "partial_json": arguments})
+        state._on_event({"type": "message_delta", "delta": {"stop_reason": body.get("stop_reason")}})
+        state.stopped = True
+        return events + (state.end() or [])
 
     async def list_models(self) -> list[str]:
         try:
@@ -164,7 +188,13 @@ def _blocks(message: ChatMessage) -> list[dict[str, Any]]:
     if message.role == "tool":
         return [{"type": "tool_result", "tool_use_id": message.tool_call_id or "", "content": message.text()}]
     parts = [message.content] if isinstance(message.content, str) else message.content
-    blocks: list[dict[str, Any]] = []
+    blocks: list[dict[str, Any]] = [
+        {"type": "redacted_thinking", "data": t.redacted}
+        if t.redacted is not None
+        else {"type": "thinking", "thinking": t.text, "signature": t.signature}
+        for t in message.thinking
+        if t.signature or t.redacted is not None  # unsigned thinking (another provider's) is refused
+    ]
     for part in parts:
         if isinstance(part, str):
             if part:
@@ -257,6 +287,8 @@ class _StreamState:
                 return [TextDelta(delta["text"])] if delta.get("text") else []
             case "thinking_delta":
                 return [ReasoningDelta(delta["thinking"])] if delta.get("thinking") else []
+            case "signature_delta":
+                return [ReasoningDelta("", signature=delta["signature"])] if delta.get("signature") else []
             case "input_json_delta":
                 call = self.tool_index.setdefault(index, len(self.tool_index))
                 return [ToolCallDelta(index=call, arguments=delta.get("partial_json") or "")]

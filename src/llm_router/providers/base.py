@@ -69,13 +69,26 @@ class ToolCall:
 
 
 @dataclass(frozen=True, slots=True)
+class ThinkingBlock:
+    """A model's thinking as its provider returned it, carried back unchanged in later turns: Anthropic
+    refuses a tool loop whose thinking lost its signature. ``redacted``: the opaque data of a
+    ``redacted_thinking`` block (then ``text`` is empty)."""
+
+    text: str = ""
+    signature: str = ""
+    redacted: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChatMessage:
-    """One turn. ``content`` is a string or a list of parts; tool turns carry their ids."""
+    """One turn. ``content`` is a string or a list of parts; tool turns carry their ids; an assistant
+    turn carries its thinking blocks (they go back only to a protocol that has them)."""
 
     role: Literal["user", "assistant", "tool"]
     content: str | list[ContentPart] = ""
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
+    thinking: tuple[ThinkingBlock, ...] = ()
 
     def text(self) -> str:
         if isinstance(self.content, str):
@@ -90,6 +103,19 @@ class ToolSpec:
     name: str
     description: str = ""
     parameters: dict[str, Any] = field(default_factory=dict)  # JSON schema
+
+
+@dataclass(frozen=True, slots=True)
+class RawRequest:
+    """A client's own request, to forward as it was sent when the upstream speaks the client's protocol
+    (pass-through): the adapter changes only ``model``. Adapters of another protocol ignore it and build
+    their body from the neutral fields."""
+
+    protocol: str  # the client's wire protocol: "openai" | "anthropic"
+    body: dict[str, Any]  # the client's JSON body (``#no_cloud`` already removed)
+    headers: tuple[tuple[str, str], ...] = ()  # protocol headers to pass on (``anthropic-beta``…)
+    path: str | None = None  # the upstream path below the base URL; None: the protocol's chat path
+    translatable: bool = True  # False: only an upstream of ``protocol`` can serve it (embeddings…)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +134,7 @@ class ChatRequest:
     # the SDK's own retries of this call (429/5xx/connection); None = the adapter's default. A fallback
     # chain sets 0 for every model but its last, so a rate limit moves on instead of waiting to retry.
     max_retries: int | None = None
+    raw: RawRequest | None = None  # the client's request, for an upstream of the same protocol
 
 
 # ---------------------------------------------------------------- stream events
@@ -122,6 +149,7 @@ class TextDelta:
 @dataclass(frozen=True, slots=True)
 class ReasoningDelta:
     text: str
+    signature: str = ""  # set on the piece that closes a thinking block whose provider signs it
     type: Literal["reasoning"] = "reasoning"
 
 
@@ -158,7 +186,17 @@ class Finish:
     type: Literal["finish"] = "finish"
 
 
-StreamEvent = TextDelta | ReasoningDelta | ToolCallDelta | Usage | Finish
+@dataclass(frozen=True, slots=True)
+class WireBytes:
+    """Upstream bytes to forward as they came (pass-through): one SSE event, or a whole JSON body. The
+    adapter yields it before the neutral events read from the same bytes (which feed the run's report)."""
+
+    data: bytes
+    name: bytes = b""  # the SSE event's name, when the protocol names events
+    type: Literal["wire"] = "wire"
+
+
+StreamEvent = TextDelta | ReasoningDelta | ToolCallDelta | Usage | Finish | WireBytes
 
 
 # ---------------------------------------------------------------- errors
@@ -212,6 +250,7 @@ class ChatResult:
 
     text: str = ""
     reasoning: str = ""
+    reasoning_signature: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     finish: Finish | None = None
@@ -227,8 +266,9 @@ async def collect(events: AsyncIterator[StreamEvent]) -> ChatResult:
         match event:
             case TextDelta(text=t):
                 text.append(t)
-            case ReasoningDelta(text=t):
+            case ReasoningDelta(text=t, signature=signature):
                 reasoning.append(t)
+                result.reasoning_signature = signature or result.reasoning_signature
             case ToolCallDelta(index=i, id=call_id, name=name, arguments=args):
                 call = calls.setdefault(i, {"id": "", "name": "", "arguments": ""})
                 call["id"] = call_id or call["id"]

@@ -76,6 +76,8 @@ RULES: tuple[tuple[re.Pattern[str], Capabilities], ...] = tuple(
         ),
         (r"^claude-(opus|sonnet|haiku)-4|^claude-3-7-sonnet|^claude-3\.7-sonnet", _THINKING_CLAUDE),
         (r"^claude", Capabilities(vision=True)),
+        # Gemma 3's 270M and 1B are text-only (4B and larger see images): not offered pictures
+        (r"gemma-?3[-_:]?(270m|1b)\b", Capabilities()),
         (r"llava|vision|-vl\b|gemma-?3|pixtral|llama-?4", Capabilities(vision=True)),
         (r"deepseek-r1|qwq|qwen3|gpt-oss|magistral|-thinking", Capabilities(reasoning=True)),
     )

@@ -2,7 +2,11 @@
 with capabilities and genai-prices prices. Refreshed in the background; never blocks start-up.
 
 A provider whose list cannot be fetched keeps its last good list and reports ``status: "error"`` with a
-reason that is safe to show. Entries say where they came from (``source``: live or fallback).
+reason that is safe to show; it is asked again after 1, 2, 4… seconds (at most ``RETRY_MAX``), not at the
+next 10-minute refresh, and shows ``ok`` as soon as a chat call through it succeeds (a local server
+started after the router). A local provider is not asked while one of its answers is streaming: local
+servers interrupt a running answer when another request arrives. Entries say where they came from
+(``source``: live or fallback).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -24,6 +29,9 @@ log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 600.0
 LIST_TIMEOUT = 20.0
+RETRY_FIRST = 1.0  # seconds before asking a failing provider again; doubles up to RETRY_MAX
+RETRY_MAX = 10.0
+BUSY_RETRY = 5.0  # a local provider busy answering is asked again this much later
 # /models of OpenAI lists embeddings, speech and other models that cannot chat
 NOT_CHAT = re.compile(
     r"embed|whisper|tts|moderation|davinci|babbage|transcribe|realtime|-audio|rerank|search-api|sora", re.I
@@ -60,6 +68,9 @@ class ProviderState:
     status: Status = "unknown"
     error: str | None = None
     live: tuple[str, ...] | None = None  # the last good list; kept when a refresh fails
+    failures: int = 0  # listings failed in a row
+    checked_at: float = 0.0  # time.monotonic() of the last listing
+    next_at: float = 0.0  # when the background refresh asks again
 
 
 class ModelCatalog:
@@ -69,10 +80,14 @@ class ModelCatalog:
         *,
         refresh_seconds: float = REFRESH_SECONDS,
         list_timeout: float = LIST_TIMEOUT,
+        retry_first: float = RETRY_FIRST,
+        retry_max: float = RETRY_MAX,
     ) -> None:
         self.registry = registry
         self.refresh_seconds = refresh_seconds
         self.list_timeout = list_timeout
+        self.retry_first = retry_first
+        self.retry_max = retry_max
         self._states: dict[str, ProviderState] = {}
         self._task: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()
@@ -108,36 +123,66 @@ class ModelCatalog:
     async def _refresh_forever(self) -> None:
         while True:
             try:
-                await self.refresh()
+                await self.refresh(only_due=True)
             except Exception:  # a bug here must not end the refreshing for good
                 log.exception("model catalog refresh failed")
-            await asyncio.sleep(self.refresh_seconds)
+            now = time.monotonic()
+            due = [s.next_at for s in self._states.values()]
+            await asyncio.sleep(max(0.2, min([*due, now + self.refresh_seconds]) - now))
 
-    async def refresh(self) -> None:
-        """Ask every configured provider for its models (all at once); call after providers change."""
+    async def refresh(self, *, only_due: bool = False) -> None:
+        """Ask every configured provider for its models (all at once); call after providers change.
+        ``only_due``: just those whose next listing is due (the background loop's retries)."""
         async with self._lock:
             configs = self.registry.configs()
             names = {c.name for c in configs}
             self._states = {n: s for n, s in self._states.items() if n in names}
+            now = time.monotonic()
+            if only_due:
+                configs = [c for c in configs if self._is_due(c, now)]
             await asyncio.gather(*(self._refresh_one(c) for c in configs))
+
+    def _is_due(self, config: ProviderConfig, now: float) -> bool:
+        state = self._states.get(config.name)
+        return state is None or state.next_at <= now or self._recovered(config, state)
+
+    def _recovered(self, config: ProviderConfig, state: ProviderState) -> bool:
+        """A failing provider through which a chat call has succeeded since: it is up again."""
+        if state.status != "error":
+            return False
+        adapter = self.registry.adapter(config.name)
+        return adapter.activity.succeeded_since(state.checked_at)
 
     async def _refresh_one(self, config: ProviderConfig) -> None:
         state = self._states.setdefault(config.name, ProviderState())
+        now = time.monotonic()
         if config.models is not None:  # the owner listed them: the server is not asked
             state.status, state.error, state.live = "ok", None, config.models
+            state.next_at = now + self.refresh_seconds
         else:
             try:
                 adapter = self.registry.adapter(config.name)
+                if config.is_local and adapter.activity.running:
+                    # a local server would interrupt the running answer to list its models: later
+                    state.next_at = now + BUSY_RETRY
+                    return
                 ids = await asyncio.wait_for(adapter.list_models(), self.list_timeout)
             except UpstreamError as exc:
                 state.status, state.error = "error", exc.message
             except TimeoutError:
                 state.status, state.error = "error", f"{config.name} did not list its models in time"
             else:
-                state.status, state.error = "ok", None
+                state.status, state.error, state.failures = "ok", None, 0
                 state.live = tuple(i for i in ids if not NOT_CHAT.search(i))
+                state.next_at = now + self.refresh_seconds
+            state.checked_at = time.monotonic()
             if state.status == "error":
-                log.warning("model list of %s unavailable: %s", config.name, state.error)
+                state.failures += 1
+                retry = min(self.retry_max, self.retry_first * 2 ** (state.failures - 1))
+                state.next_at = state.checked_at + retry
+                # once per outage, not at every retry (a local server that is off for a day)
+                level = logging.WARNING if state.failures == 1 else logging.DEBUG
+                log.log(level, "model list of %s unavailable: %s", config.name, state.error)
         self.registry.set_known_models(config.name, [model for model, _source in self._listed(config)])
 
     # ------------------------------------------------------------ reading
@@ -149,13 +194,14 @@ class ModelCatalog:
         out = []
         for config in self.registry.configs():
             state = self._states.get(config.name, ProviderState())
+            recovered = self._recovered(config, state)
             item: dict[str, Any] = {
                 "name": config.name,
                 "protocol": config.protocol,
-                "status": state.status,
+                "status": "ok" if recovered else state.status,
                 "is_local": config.is_local,
             }
-            if state.error:
+            if state.error and not recovered:
                 item["error"] = state.error
             out.append(item)
         return out

@@ -29,6 +29,24 @@ NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
 @dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds to wait on an upstream: to open the connection, and between two reads of its answer. The
+    read limit is per gap, not per call, so a long answer that keeps flowing is never cut, while a server
+    that went silent is given up on; the connect limit is short because a dead host should fail fast."""
+
+    connect: float = 10.0
+    read: float = 600.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Timeouts:
+        return cls(settings.upstream_connect_timeout, settings.upstream_read_timeout)
+
+    def for_provider(self, config: ProviderConfig) -> Timeouts:
+        """This default with what ``config`` sets itself (the providers file's per-provider fields)."""
+        return Timeouts(config.connect_timeout or self.connect, config.read_timeout or self.read)
+
+
+@dataclass(frozen=True, slots=True)
 class ProviderConfig:
     """One endpoint speaking one wire protocol. The key never shows in ``repr`` (only ``…last4``)."""
 
@@ -40,6 +58,8 @@ class ProviderConfig:
     is_local: bool = False
     key_source: KeySource = "env"
     key_hint_source: str | None = None  # the variable that holds the key, for error messages
+    connect_timeout: float | None = None  # seconds; None: the instance default (settings)
+    read_timeout: float | None = None
 
     @property
     def key_hint(self) -> str | None:
@@ -75,6 +95,8 @@ class ProviderFileEntry(BaseModel):
     api_key_env: str | None = None
     models: list[str] | None = None
     is_local: bool = False
+    connect_timeout: float | None = Field(default=None, gt=0, le=600)
+    read_timeout: float | None = Field(default=None, gt=0, le=86400)
 
     @model_validator(mode="after")
     def _one_key_source(self) -> ProviderFileEntry:
@@ -176,6 +198,8 @@ def _config_from_entry(entry: ProviderFileEntry, path: Path, env: Mapping[str, s
         is_local=entry.is_local,
         key_source="env" if entry.api_key_env else "file",
         key_hint_source=entry.api_key_env or f"api_key of {entry.name!r} in {path}",
+        connect_timeout=entry.connect_timeout,
+        read_timeout=entry.read_timeout,
     )
 
 

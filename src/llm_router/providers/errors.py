@@ -5,6 +5,7 @@ given the SDK's exception classes), and the pieces it needs: safe text, Retry-Af
 from __future__ import annotations
 
 import email.utils
+import html
 import logging
 import re
 import time
@@ -21,10 +22,14 @@ from llm_router.providers.config import ProviderConfig
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-*.]{8,}")
 _CONTEXT_HINTS = re.compile(
     r"context[_ ]length|context window|maximum context|prompt is too long|too many tokens|"
-    r"reduce the length|input is too long|exceeds the model",
+    r"reduce the length|input is too long|exceeds the model|context size|context_length_exceeded",
     re.I,
 )
 MAX_MESSAGE = 300
+_HTML_START = re.compile(r"^\s*<(?:!doctype\s+html|html|head|body|title|h1|center|p|div)\b", re.I)
+_HTML_REASON = re.compile(r"<(title|h1|h2)\b[^>]*>(.*?)</\1\s*>", re.I | re.S)
+_HTML_SKIPPED = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
+_HTML_TAG = re.compile(r"<[^>]+>")
 
 # Errors raised while reading a stream come straight from the transport (httpx2, under both SDKs).
 TIMEOUT_ERRORS: tuple[type[Exception], ...] = (httpx2.TimeoutException,)
@@ -112,7 +117,23 @@ def _shares_secret(word: str, secret: str) -> bool:
 
 
 def safe_text(text: str, secret: str | None) -> str:
-    return scrub_secret(" ".join(text.split()), secret)[:MAX_MESSAGE]
+    return scrub_secret(" ".join(one_line_reason(text).split()), secret)[:MAX_MESSAGE]
+
+
+def one_line_reason(text: str) -> str:
+    """An HTML error page (a reverse proxy's 502, a captive portal) reduced to its reason: the page's title
+    or first heading, else its visible text. Quoting a whole page into a chat error helps nobody."""
+    if not _HTML_START.match(text):
+        return text
+    reason = ""
+    for match in _HTML_REASON.finditer(text):
+        reason = _HTML_TAG.sub(" ", match.group(2)).strip()
+        if reason:
+            break
+    if not reason:
+        reason = _HTML_TAG.sub(" ", _HTML_SKIPPED.sub(" ", text))
+    reason = " ".join(html.unescape(reason).split())
+    return f"HTML page: {reason}" if reason else "an HTML page with no text"
 
 
 def retry_after_seconds(headers: Mapping[str, str] | Any) -> float | None:
@@ -214,8 +235,19 @@ def explain(kind: ErrorKind, *, provider: str, model: str, key_fix: str, detail:
             return f"{provider} refused the request{suffix}"
 
 
-def cut_short(provider: str, model: str) -> UpstreamError:
-    """A stream that ended cleanly but without the model's final event."""
+def cut_short(provider: str, model: str, *, empty: bool = False) -> UpstreamError:
+    """A stream that ended cleanly but without the model's final event. One with nothing in it at all is
+    how local servers (llama.cpp's) answer a prompt that does not fit their context window: reported as
+    ``context_length`` with that advice, since "retry" would only overflow again."""
+    if empty:
+        return UpstreamError(
+            "context_length",
+            f"{provider} sent an empty answer, which usually means the conversation does not fit the "
+            f"context window of {model}: start a new branch from a recent message, shorten the history, "
+            "or pick a model with a larger window",
+            provider=provider,
+            model=model,
+        )
     return UpstreamError(
         "stream_cut",
         f"the answer from {provider} ended before the model finished; retry or continue",

@@ -24,6 +24,7 @@ from llm_router.providers.base import (
     Finish,
     FinishReason,
     ImagePart,
+    RawRequest,
     ReasoningDelta,
     StreamEvent,
     TextDelta,
@@ -31,7 +32,7 @@ from llm_router.providers.base import (
     Usage,
 )
 from llm_router.providers.capabilities import Capabilities, capabilities_for, nearest_effort
-from llm_router.providers.config import ProviderConfig
+from llm_router.providers.config import ProviderConfig, Timeouts
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +54,21 @@ _FINISH: dict[str, FinishReason] = {
 class OpenAIChatModel(SdkStreamModel):
     """A ``ChatModel`` for one OpenAI-protocol endpoint."""
 
+    protocol = "openai"
     path = "/chat/completions"
     sdk_client = openai.AsyncOpenAI
     sdk_errors = SDK_ERRORS
     log = log
 
     def __init__(
-        self, config: ProviderConfig, *, http_client: HttpClient | None = None, max_retries: int = 2
+        self,
+        config: ProviderConfig,
+        *,
+        http_client: HttpClient | None = None,
+        max_retries: int = 2,
+        timeouts: Timeouts | None = None,
     ) -> None:
-        super().__init__(config, http_client=http_client, max_retries=max_retries)
+        super().__init__(config, http_client=http_client, max_retries=max_retries, timeouts=timeouts)
         if config.key_source != "env" or config.name != "openai":
             # the SDK adds OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment to every request;
             # they are OpenAI's business, not another vendor's
@@ -71,6 +78,29 @@ class OpenAIChatModel(SdkStreamModel):
     def prepare(self, request: ChatRequest) -> tuple[dict[str, Any], _StreamState]:
         body, metadata = build_params(request, capabilities_for(request.model))
         return body, _StreamState(metadata)
+
+    def raw_body(self, raw: RawRequest, model: str) -> tuple[dict[str, Any], bool]:
+        """The client's body; a stream always asks for usage (the usage row needs it), and the usage
+        chunk is withheld from a client that did not ask for it."""
+        body = {**raw.body, "model": model}
+        options = body.get("stream_options")
+        wants_usage = isinstance(options, dict) and options.get("include_usage") is True
+        if body.get("stream") is not True or wants_usage or raw.path not in (None, self.path, "/completions"):
+            return body, False
+        body["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
+        return body, True
+
+    def raw_reader(self) -> _StreamState:
+        return _StreamState({})
+
+    def read_whole(self, body: Any) -> list[StreamEvent]:
+        """A whole completion read as one chunk: the message as its delta."""
+        state = _StreamState({})
+        choices = [{**c, "delta": _as_delta(c)} for c in body.get("choices") or ()]
+        events = state._on_chunk({"usage": body.get("usage"), "choices": choices})
+        if body.get("object") == "list":  # embeddings: no choices, only usage
+            state.finish_reason = "stop"
+        return events + (state.end() or [Finish("stop")])
 
     async def list_models(self) -> list[str]:
         """The ids the server's ``/models`` lists."""
@@ -167,6 +197,15 @@ def _message(message: ChatMessage) -> dict[str, Any]:
 # ---------------------------------------------------------------- the stream
 
 
+def _as_delta(choice: dict[str, Any]) -> dict[str, Any]:
+    """A whole choice's message (or a completion's text) as one delta, its tool calls indexed."""
+    message = choice.get("message")
+    if not isinstance(message, dict):
+        return {"content": choice.get("text")}
+    calls = [{**call, "index": i} for i, call in enumerate(message.get("tool_calls") or ())]
+    return {**message, "tool_calls": calls}
+
+
 def _chunk(data: bytes, response: httpx2.Response) -> dict[str, Any]:
     """One ``data:`` payload; an error object in the stream raises what the SDK's own stream would."""
     chunk = orjson.loads(data)
@@ -211,7 +250,7 @@ class _StreamState:
             reasoning = delta.get("reasoning_content") or delta.get("reasoning")
             if isinstance(reasoning, str) and reasoning:
                 events.append(ReasoningDelta(reasoning))
-            if content := delta.get("content"):
+            if content := delta.get("content") or choice.get("text"):  # text: legacy /completions
                 events.append(TextDelta(str(content)))
             if refusal := delta.get("refusal"):
                 events.append(TextDelta(str(refusal)))

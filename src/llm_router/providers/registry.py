@@ -18,9 +18,10 @@ from typing import Protocol
 from llm_router.core.errors import AppError
 from llm_router.core.settings import Settings
 from llm_router.providers._http import HttpClient
+from llm_router.providers.activity import CallActivity
 from llm_router.providers.base import ChatModel, ReasoningLevel, Usage
 from llm_router.providers.capabilities import Capabilities, capabilities_for, fallback_models
-from llm_router.providers.config import ProviderConfig, load_provider_configs
+from llm_router.providers.config import ProviderConfig, Timeouts, load_provider_configs
 from llm_router.providers.pricing import cost_of
 from llm_router.providers.protocols import PROTOCOLS
 from llm_router.providers.vendors import VENDORS
@@ -40,6 +41,8 @@ CHEAP_MODELS = ("gpt-5-nano", "gpt-4.1-nano", "gpt-4o-mini", "claude-haiku-4-5",
 
 
 class ProviderAdapter(ChatModel, Protocol):
+    activity: CallActivity
+
     async def list_models(self) -> list[str]: ...
 
     async def aclose(self) -> None: ...
@@ -70,11 +73,15 @@ def catalog_id(provider: str, model_id: str) -> str:
 
 
 def make_adapter(
-    config: ProviderConfig, http_client_factory: HttpClientFactory | None, max_retries: int
+    config: ProviderConfig,
+    http_client_factory: HttpClientFactory | None,
+    max_retries: int,
+    timeouts: Timeouts | None = None,
 ) -> ProviderAdapter:
     client = http_client_factory(config) if http_client_factory else None
     # the protocol's module (and its SDK) is imported here, the first time a provider speaks it
-    return PROTOCOLS[config.protocol]()(config, http_client=client, max_retries=max_retries)
+    adapter_class = PROTOCOLS[config.protocol]()
+    return adapter_class(config, http_client=client, max_retries=max_retries, timeouts=timeouts)
 
 
 class ProviderRegistry:
@@ -86,9 +93,11 @@ class ProviderRegistry:
         *,
         http_client_factory: HttpClientFactory | None = None,
         max_retries: int = 2,
+        timeouts: Timeouts | None = None,
     ) -> None:
         self._factory = http_client_factory
         self._max_retries = max_retries
+        self._timeouts = timeouts or Timeouts()  # the instance default; a provider's own fields win
         self._static = {c.name: c for c in configs}
         self._dynamic: dict[str, ProviderConfig] = {}
         self._adapters: dict[str, tuple[ProviderConfig, ProviderAdapter]] = {}
@@ -109,6 +118,7 @@ class ProviderRegistry:
             load_provider_configs(settings, environ),
             http_client_factory=http_client_factory,
             max_retries=max_retries,
+            timeouts=Timeouts.from_settings(settings),
         )
 
     # ------------------------------------------------------------ providers
@@ -145,7 +155,7 @@ class ProviderRegistry:
         cached = self._adapters.get(name)
         if cached is not None and cached[0] == config:
             return cached[1]
-        adapter = make_adapter(config, self._factory, self._max_retries)
+        adapter = make_adapter(config, self._factory, self._max_retries, self._timeouts)
         self._adapters[name] = (config, adapter)
         return adapter
 
@@ -232,7 +242,9 @@ class ProviderRegistry:
         The user's adapters are made like the instance's (same HTTP client factory, so vault entries get
         the SSRF-checked transport) and belong to the view: ``aclose()`` on it closes only those.
         """
-        mine = ProviderRegistry(own, http_client_factory=self._factory, max_retries=self._max_retries)
+        mine = ProviderRegistry(
+            own, http_client_factory=self._factory, max_retries=self._max_retries, timeouts=self._timeouts
+        )
         return UserProviderView(self, mine)
 
     def _not_configured(self, provider: str, *, model: str | None = None) -> AppError:

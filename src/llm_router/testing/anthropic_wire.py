@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from llm_router.testing.script import Frame, InvalidRequest, Prompt, Script, TokenCounts
+from llm_router.testing.script import Frame, InvalidRequest, Prompt, Script, TokenCounts, estimate_tokens
 
 MALFORMED_FRAME = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{\n\n'
 PING_FRAME = b'event: ping\ndata: {"type": "ping"}\n\n'
@@ -39,6 +39,7 @@ def parse_request(body: Any) -> Prompt:
         raise InvalidRequest("max_tokens: Field required")
     if not isinstance(messages, list):
         raise InvalidRequest("messages: Field required")
+    _check_rules(body, messages)
     images: list[str] = []
     texts = [_content_text(body.get("system"), images)]
     last_user = ""
@@ -56,6 +57,54 @@ def parse_request(body: Any) -> Prompt:
         input_text="\n".join(texts),
         images=images,
     )
+
+
+MAX_CACHE_BREAKPOINTS = 4
+THINKING_REQUIRED = (
+    "messages.{index}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{found}`. "
+    "When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding "
+    "the lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks "
+    "from previous turns. To avoid this requirement, disable `thinking`. Please consult our documentation "
+    "at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+)
+
+
+def _check_rules(body: dict[str, Any], messages: list[Any]) -> None:
+    """What the real API refuses and a router could get wrong: thinking blocks dropped or re-signed in a
+    tool loop, more than four ``cache_control`` breakpoints."""
+    blocks = [b for m in messages if isinstance(m, dict) for b in _listed(m.get("content"))]
+    marked = [
+        b for b in blocks + _listed(body.get("system")) + _listed(body.get("tools")) if "cache_control" in b
+    ]
+    if len(marked) > MAX_CACHE_BREAKPOINTS:
+        raise InvalidRequest(
+            f"A maximum of {MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. "
+            f"Found {len(marked)}."
+        )
+    for index, message in enumerate(messages):
+        for position, block in enumerate(
+            _listed(message.get("content") if isinstance(message, dict) else None)
+        ):
+            if block.get("type") == "thinking" and block.get("signature") != SIGNATURE:
+                raise InvalidRequest(
+                    f"messages.{index}.content.{position}: Invalid `signature` in `thinking` block"
+                )
+    thinking = body.get("thinking")
+    if not isinstance(thinking, dict) or thinking.get("type") not in ("enabled", "adaptive"):
+        return
+    assistant = [i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") == "assistant"]
+    if not assistant:
+        return
+    last = messages[assistant[-1]]
+    content = _listed(last.get("content"))
+    if any(b.get("type") == "tool_use" for b in content):
+        first = content[0].get("type")
+        if first not in ("thinking", "redacted_thinking"):
+            raise InvalidRequest(THINKING_REQUIRED.format(index=assistant[-1], found=first))
+
+
+def _listed(value: Any) -> list[dict[str, Any]]:
+    return [b for b in value if isinstance(b, dict)] if isinstance(value, list) else []
 
 
 def _content_text(content: Any, images: list[str]) -> str:
@@ -81,6 +130,12 @@ def _image_url(source: dict[str, Any]) -> str:
     if source.get("type") == "base64":
         return f"data:{source.get('media_type', '')};base64,{source.get('data', '')}"
     return str(source.get("url", ""))
+
+
+def count_tokens_body(body: Any) -> bytes:
+    """``POST /v1/messages/count_tokens``: the prompt's tokens as the fake counts input everywhere."""
+    prompt = parse_request({**body, "max_tokens": 1} if isinstance(body, dict) else body)
+    return orjson.dumps({"input_tokens": estimate_tokens(prompt.input_text)})
 
 
 def error_body(status: int, message: str | None = None, request_id: str = "") -> bytes:

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from llm_router.testing import anthropic_wire, images_wire, openai_wire, responses_wire
 from llm_router.testing.playback import PauseGate, ScriptedResponse, Wire
-from llm_router.testing.script import Behaviour, InvalidRequest, Prompt, RecordedRequest
+from llm_router.testing.script import Behaviour, InvalidRequest, Prompt, RecordedRequest, echo_chunks
 
 REDACTED = "[redacted]"
 _CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key", "api-key"})
@@ -72,6 +72,7 @@ class FakeState:
         self.listed_models = listed_models
         self.default = Behaviour()
         self.requests: list[RecordedRequest] = []
+        self.arrivals = 0  # requests received so far (an ``interruptible`` answer ends at the next one)
         self.gate = PauseGate()
         self._queue: list[tuple[str | None, Behaviour]] = []
         self._lock = threading.Lock()
@@ -103,6 +104,7 @@ def presented_key(request: Request) -> str | None:
 
 
 def _record(state: FakeState, request: Request, body: Any, prompt: Prompt | None) -> None:
+    state.arrivals += 1
     headers = {k: REDACTED if k in _CREDENTIAL_HEADERS else v for k, v in request.headers.items()}
     state.requests.append(
         RecordedRequest(
@@ -148,7 +150,35 @@ async def handle_chat(request: Request, state: FakeState, wire: Wire) -> Respons
         message = f"The model `{prompt.model}` does not exist or you do not have access to it."
         return _json_response(404, wire.error(404, message, request_id), request_id, wire)
     behaviour = state.next_behaviour(prompt.model)
-    return ScriptedResponse(behaviour, prompt, wire, request_id, state.gate)
+    return ScriptedResponse(behaviour, prompt, wire, request_id, state.gate, lambda: state.arrivals)
+
+
+async def handle_extra(request: Request, state: FakeState, wire: Wire) -> Response:
+    """Embeddings, legacy completions and token counts: recorded, key-checked, answered (no faults)."""
+    request_id = f"req_{uuid.uuid4().hex}"
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        body = None
+    _record(state, request, body, None)
+    if not _key_accepted(state, request):
+        return _json_response(401, wire.error(401, None, request_id), request_id, wire)
+    if not isinstance(body, dict) or not isinstance(body.get("model"), str):
+        return _json_response(400, wire.invalid("model: Field required", request_id), request_id, wire)
+    path = request.url.path
+    try:
+        if path.endswith("/count_tokens"):
+            return _json_response(200, anthropic_wire.count_tokens_body(body), request_id, wire)
+    except InvalidRequest as exc:
+        return _json_response(400, wire.invalid(str(exc), request_id), request_id, wire)
+    if path.endswith("/embeddings"):
+        return _json_response(200, openai_wire.embeddings_body(body), request_id, wire)
+    behaviour = state.next_behaviour(body["model"])
+    pieces = list(behaviour.chunks or echo_chunks(str(body.get("prompt"))))
+    frames = openai_wire.text_completion(body, pieces, f"cmpl-{uuid.uuid4().hex[:24]}", 1_700_000_000)
+    if body.get("stream") is not True:
+        return _json_response(200, frames[0], request_id, wire)
+    return Response(b"".join(frames), media_type="text/event-stream")
 
 
 async def handle_images(request: Request, state: FakeState) -> Response:
@@ -184,6 +214,12 @@ def build_app(state: FakeState) -> Starlette:
     async def responses(request: Request) -> Response:
         return await handle_chat(request, state, RESPONSES)
 
+    async def openai_extra(request: Request) -> Response:
+        return await handle_extra(request, state, OPENAI)
+
+    async def anthropic_extra(request: Request) -> Response:
+        return await handle_extra(request, state, ANTHROPIC)
+
     async def models(request: Request) -> Response:
         anthropic = "anthropic-version" in request.headers
         wire = ANTHROPIC if anthropic else OPENAI
@@ -206,6 +242,9 @@ def build_app(state: FakeState) -> Starlette:
             Route("/v1/images/generations", images, methods=["POST"]),
             Route("/v1/chat/completions", chat_completions, methods=["POST"]),
             Route("/v1/messages", messages, methods=["POST"]),
+            Route("/v1/messages/count_tokens", anthropic_extra, methods=["POST"]),
+            Route("/v1/embeddings", openai_extra, methods=["POST"]),
+            Route("/v1/completions", openai_extra, methods=["POST"]),
             Route("/v1/responses", responses, methods=["POST"]),
             Route("/v1/models", models, methods=["GET"]),
         ]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import struct
 from typing import Any
 
 import orjson
 
-from llm_router.testing.script import Frame, InvalidRequest, Prompt, Script, TokenCounts
+from llm_router.testing.script import Frame, InvalidRequest, Prompt, Script, TokenCounts, estimate_tokens
 
 SYSTEM_FINGERPRINT = "fp_fake0000"
 MALFORMED_FRAME = b'data: {"id":"chatcmpl-broken","object":"chat.completion.chunk","choices":[{\n\n'
@@ -220,7 +223,56 @@ def stream_frames(script: Script, prompt: Prompt, completion_id: str, created: i
             delta = {"index": call.index, "function": {"arguments": piece}}
             frames.append((writer.chunk({"tool_calls": [delta]}), True))
     frames.append((writer.chunk({}, finish=script.finish), False))
-    if prompt.include_usage:
+    if prompt.include_usage and script.stream_usage:
         frames.append((writer.usage_chunk(script.usage), False))
     frames.append((DONE_FRAME, False))
     return frames
+
+
+# ---------------------------------------------------------------- embeddings and legacy completions
+
+
+def embeddings_body(body: dict[str, Any]) -> bytes:
+    """``POST /v1/embeddings``: a deterministic vector per input (from its hash), as floats or as base64
+    little-endian float32 (what the SDK asks for by default)."""
+    inputs = body.get("input")
+    items = [inputs] if isinstance(inputs, str) else list(inputs or [])
+    dimensions = body.get("dimensions")
+    size = dimensions if isinstance(dimensions, int) else 8
+    data: list[dict[str, Any]] = []
+    tokens = 0
+    for index, item in enumerate(items):
+        text = item if isinstance(item, str) else orjson.dumps(item).decode()
+        tokens += estimate_tokens(text)
+        digest = hashlib.sha256(text.encode()).digest()
+        vector = [(digest[i % len(digest)] - 128) / 128 for i in range(size)]
+        value: Any = vector
+        if body.get("encoding_format") == "base64":
+            value = base64.b64encode(struct.pack(f"<{size}f", *vector)).decode()
+        data.append({"object": "embedding", "index": index, "embedding": value})
+    usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+    return orjson.dumps({"object": "list", "data": data, "model": body.get("model"), "usage": usage})
+
+
+def text_completion(body: dict[str, Any], pieces: list[str], completion_id: str, created: int) -> list[bytes]:
+    """``POST /v1/completions``: the whole body, or its SSE frames (``text`` pieces, ``[DONE]``)."""
+    prompt = body.get("prompt")
+    prompt_tokens = estimate_tokens(prompt if isinstance(prompt, str) else orjson.dumps(prompt).decode())
+    text = "".join(pieces)
+    usage = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": estimate_tokens(text),
+        "total_tokens": prompt_tokens + estimate_tokens(text),
+    }
+    head = {"id": completion_id, "object": "text_completion", "created": created, "model": body.get("model")}
+    if body.get("stream") is not True:
+        choice = {"text": text, "index": 0, "logprobs": None, "finish_reason": "stop"}
+        return [orjson.dumps({**head, "choices": [choice], "usage": usage})]
+    frames = []
+    for piece, finish in [*((p, None) for p in pieces), ("", "stop")]:
+        choice = {"text": piece, "index": 0, "logprobs": None, "finish_reason": finish}
+        frames.append(b"data: " + orjson.dumps({**head, "choices": [choice]}) + b"\n\n")
+    options = body.get("stream_options")
+    if isinstance(options, dict) and options.get("include_usage"):
+        frames.append(b"data: " + orjson.dumps({**head, "choices": [], "usage": usage}) + b"\n\n")
+    return [*frames, DONE_FRAME]

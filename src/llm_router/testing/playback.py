@@ -21,6 +21,7 @@ from llm_router.testing.script import Behaviour, Frame, Prompt, Script, build_sc
 
 JSON = b"application/json"
 EVENT_STREAM = b"text/event-stream; charset=utf-8"
+OVERFLOW_TEXT = "the request exceeds the available context size, try increasing it"  # llama.cpp's server
 
 
 class ConnectionCut(Exception):
@@ -100,9 +101,16 @@ class ScriptedResponse(Response):
     """Plays one behaviour: delays, the body or stream, and the scripted faults."""
 
     def __init__(
-        self, behaviour: Behaviour, prompt: Prompt, wire: Wire, request_id: str, gate: PauseGate
+        self,
+        behaviour: Behaviour,
+        prompt: Prompt,
+        wire: Wire,
+        request_id: str,
+        gate: PauseGate,
+        arrivals: Callable[[], int] = lambda: 0,
     ) -> None:
         self.gate = gate
+        self.arrivals = arrivals
         self.behaviour = behaviour
         self.prompt = prompt
         self.wire = wire
@@ -129,6 +137,9 @@ class ScriptedResponse(Response):
 
     async def _play(self, send: Send, watcher: _DisconnectWatcher | None) -> None:
         behaviour = self.behaviour
+        if behaviour.overflows(self.prompt):
+            await self._overflow(send)
+            return
         error_status = behaviour.error_status(self.wire.stream_error_status)
         if error_status is not None and not (self.prompt.stream and behaviour.error_after is not None):
             await self._send_error(send, error_status)
@@ -144,10 +155,25 @@ class ScriptedResponse(Response):
                 return
             await self._send_body(send, self.wire.body(script, self.prompt, response_id, created))
 
+    async def _overflow(self, send: Send) -> None:
+        """A prompt past ``context_window``: an empty 200 stream, or a 400 with llama.cpp's words."""
+        if self.prompt.stream:
+            headers = [(b"content-type", EVENT_STREAM), (self.wire.request_id_header, self.request_id)]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        body = self.wire.error(400, OVERFLOW_TEXT, self.request_id.decode())
+        headers = [(b"content-type", JSON), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 400, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
     async def _send_error(self, send: Send, status: int) -> None:
         behaviour = self.behaviour
         body = self.wire.error(status, behaviour.error_message, self.request_id.decode())
-        headers = [(b"content-type", JSON), (self.wire.request_id_header, self.request_id)]
+        content_type = JSON
+        if behaviour.error_html is not None:
+            body, content_type = behaviour.error_html.encode(), b"text/html; charset=utf-8"
+        headers = [(b"content-type", content_type), (self.wire.request_id_header, self.request_id)]
         if (retry_after := behaviour.retry_after_header()) is not None:
             headers.append((b"retry-after", retry_after.encode()))
         headers.append((b"content-length", str(len(body)).encode()))
@@ -182,10 +208,11 @@ class ScriptedResponse(Response):
             (b"cache-control", b"no-cache"),
         ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
+        arrived = self.arrivals()
         for index, (data, is_piece) in enumerate(frames):
             if index == pause_at and await self.gate.wait(watcher):
                 return
-            if index == cut_at:
+            if index == cut_at or (behaviour.interruptible and self.arrivals() != arrived):
                 raise ConnectionCut
             if index == error_at:
                 await send({"type": "http.response.body", "body": self._stream_error(), "more_body": False})

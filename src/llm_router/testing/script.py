@@ -68,6 +68,7 @@ class Behaviour:
     status: int = 200  # an error status answers with the protocol's error body (or, with
     # ``error_after``, names the error sent inside the stream: default 500 OpenAI, 529 Anthropic)
     error_message: str | None = None  # replaces the protocol's usual message for ``status``
+    error_html: str | None = None  # the error answer is this HTML page instead (a proxy's, nginx's…)
     retry_after: float | None = None  # ``retry-after`` header on errors (429 defaults to 1 s)
     malformed_at: int | None = None  # a line that is not JSON is sent before piece K
     cut_after: int | None = None  # the connection is dropped after K pieces (no final events)
@@ -77,6 +78,18 @@ class Behaviour:
     logprobs: Sequence[float] | None = None  # per text piece, when the request asks for logprobs
     json_answer: Any = None  # convenience: the reply is this value as JSON text
     finish: Literal["stop", "length"] = "stop"
+    # False: behave like a local server (llama.cpp's, several others): no usage chunk in an OpenAI stream
+    # even when the request asks for one with ``stream_options.include_usage``
+    stream_usage: bool = True
+    # a local server's context window (tokens, estimated at 4 chars each): a longer prompt is answered as
+    # llama.cpp's server does, with an empty 200 stream, or without streaming a 400 naming the context size
+    context_window: int | None = None
+    # like llama.cpp's server by default: any other request arriving while this answer streams (another
+    # chat, a ``/models`` listing) interrupts it; the stream is cut where it was
+    interruptible: bool = False
+
+    def overflows(self, prompt: Prompt) -> bool:
+        return self.context_window is not None and estimate_tokens(prompt.input_text) > self.context_window
 
     def error_status(self, stream_default: int) -> int | None:
         """The error to answer with: ``status``, or for ``error_after`` the in-stream error's status."""
@@ -148,6 +161,7 @@ class Script:
     usage: TokenCounts
     logprobs: list[float] | None  # one per text chunk, only when the request asked for them
     finish: Literal["stop", "length", "tool_calls"]
+    stream_usage: bool = True
 
     @property
     def text(self) -> str:
@@ -209,6 +223,7 @@ def build_script(behaviour: Behaviour, prompt: Prompt, id_prefix: str) -> Script
         usage=_count_tokens(behaviour.usage or FakeUsage(), prompt, text_chunks, reasoning, calls),
         logprobs=_logprobs(behaviour, len(text_chunks)) if prompt.logprobs else None,
         finish=finish,
+        stream_usage=behaviour.stream_usage,
     )
 
 

@@ -64,11 +64,15 @@ class AnthropicStreamEncoder:
             case TextDelta(text=text):
                 head = b"" if self.block == "text" else self._open("text", {"type": "text", "text": ""})
                 return head + self._delta({"type": "text_delta", "text": text})
-            case ReasoningDelta(text=text):
+            case ReasoningDelta(text=text, signature=signature):
                 head = b""
                 if self.block != "thinking":
                     head = self._open("thinking", {"type": "thinking", "thinking": "", "signature": ""})
-                return head + self._delta({"type": "thinking_delta", "thinking": text})
+                if text:
+                    head += self._delta({"type": "thinking_delta", "thinking": text})
+                if signature:
+                    head += self._delta({"type": "signature_delta", "signature": signature})
+                return head
             case ToolCallDelta():
                 return self._tool(event)
             case Usage():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from llm_router.core.errors import AppError
 from llm_router.core.ids import new_id
@@ -18,6 +18,7 @@ from llm_router.providers.base import (
     ImagePart,
     ReasoningLevel,
     TextPart,
+    ThinkingBlock,
     ToolCall,
     ToolSpec,
     Usage,
@@ -46,11 +47,15 @@ class Block(BaseModel):
     input: dict[str, Any] | None = None
     tool_use_id: str | None = None
     content: str | list[Block] | None = None
+    thinking: str | None = None
+    signature: str | None = None
+    data: str | None = None  # redacted_thinking
 
 
 class MessageIn(BaseModel):
     model_config = _LOOSE
-    role: Literal["user", "assistant"]
+    role: Literal["user", "assistant", "system"]  # Claude Code puts system turns in messages for non-Claude
+    # models and route aliases; they join the system prompt
     content: str | list[Block]
 
 
@@ -81,10 +86,17 @@ class MessagesBody(BaseModel):
     system: str | list[Block] | None = None
     temperature: float | None = Field(default=None, ge=0, le=1)
     stop_sequences: list[str] | None = None
-    stream: bool = False
+    stream: StrictBool = False  # strict: "yes" is a 422, not true
     tools: list[ToolIn] | None = None
     tool_choice: ToolChoiceIn | None = None
     thinking: ThinkingIn | None = None
+    output_config: dict[str, Any] | None = None  # {"effort": "low" | "medium" | "high" | "max"}
+
+
+class CountTokensBody(MessagesBody):
+    """``count_tokens`` takes a messages request without ``max_tokens``."""
+
+    max_tokens: int = Field(default=1, ge=1)
 
 
 def _block_text(content: str | list[Block] | None) -> str:
@@ -104,11 +116,13 @@ def _image(block: Block) -> ImagePart:
 
 def _turns(message: MessageIn) -> list[ChatMessage]:
     """One Anthropic message may hold text, images, tool uses and tool results: split into neutral turns."""
+    role: Literal["user", "assistant"] = "assistant" if message.role == "assistant" else "user"
     if isinstance(message.content, str):
-        return [ChatMessage(message.role, message.content)]
+        return [ChatMessage(role, message.content)]
     parts: list[ContentPart] = []
     calls: list[ToolCall] = []
     results: list[ChatMessage] = []
+    thinking: list[ThinkingBlock] = []
     for block in message.content:
         if block.type == "text":
             parts.append(TextPart(block.text or ""))
@@ -119,18 +133,25 @@ def _turns(message: MessageIn) -> list[ChatMessage]:
             calls.append(ToolCall(block.id or "", block.name or "", arguments))
         elif block.type == "tool_result":
             results.append(ChatMessage("tool", _block_text(block.content), tool_call_id=block.tool_use_id))
-        # thinking / redacted_thinking blocks from earlier turns are not sent upstream again
+        elif block.type == "thinking":
+            thinking.append(ThinkingBlock(block.thinking or "", block.signature or ""))
+        elif block.type == "redacted_thinking":
+            thinking.append(ThinkingBlock(redacted=block.data or ""))
     if message.role == "assistant":
         text = "".join(p.text for p in parts if isinstance(p, TextPart))
-        return [ChatMessage("assistant", text, tool_calls=tuple(calls))]
+        return [ChatMessage("assistant", text, tool_calls=tuple(calls), thinking=tuple(thinking))]
     return results + ([ChatMessage("user", parts)] if parts else [])
 
 
-def _reasoning(thinking: ThinkingIn | None) -> ReasoningLevel | None:
+def _reasoning(thinking: ThinkingIn | None, output: dict[str, Any] | None) -> ReasoningLevel | None:
+    """The client's own effort where it names one, else its thinking budget as a level."""
+    if thinking is not None and thinking.type == "disabled":
+        return "none"
+    effort = (output or {}).get("effort")
+    if effort in ("low", "medium", "high", "max"):
+        return "high" if effort == "max" else effort
     if thinking is None:
         return None
-    if thinking.type == "disabled":
-        return "none"
     budget = thinking.budget_tokens or 0
     return "low" if budget < 4096 else "medium" if budget < 16384 else "high"
 
@@ -145,17 +166,39 @@ def _tool_choice(choice: ToolChoiceIn | None) -> str | dict[str, Any] | None:
     return {"auto": "auto", "any": "required", "none": "none"}[choice.type]
 
 
+def hoist_system(body: dict[str, Any]) -> dict[str, Any]:
+    """A client's body with ``system`` turns moved from ``messages`` to the end of ``system`` (the Messages
+    API refuses them there); the body itself when it has none."""
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not any(
+        isinstance(m, dict) and m.get("role") == "system" for m in messages
+    ):
+        return body
+    system = body.get("system")
+    blocks: list[Any] = [{"type": "text", "text": system}] if isinstance(system, str) else list(system or [])
+    kept = []
+    for message in messages:
+        if isinstance(message, dict) and message.get("role") == "system":
+            content = message.get("content")
+            blocks += [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
+        else:
+            kept.append(message)
+    return {**body, "system": blocks, "messages": kept}
+
+
 def to_chat_request(body: MessagesBody) -> ChatRequest:
     """The neutral request; ``model`` still holds the requested name (routing resolves it)."""
-    messages = [turn for m in body.messages for turn in _turns(m)]
-    system = _block_text(body.system) if body.system is not None else None
+    messages = [turn for m in body.messages if m.role != "system" for turn in _turns(m)]
+    texts = [_block_text(body.system)] if body.system is not None else []
+    texts += [_block_text(m.content) for m in body.messages if m.role == "system"]
+    system = "\n\n".join(t for t in texts if t)
     return ChatRequest(
         model=body.model,
         messages=tuple(messages),
         system=system or None,
         temperature=body.temperature,
         max_tokens=body.max_tokens,
-        reasoning=_reasoning(body.thinking),
+        reasoning=_reasoning(body.thinking, body.output_config),
         stop=tuple(body.stop_sequences or ()),
         tools=tuple(ToolSpec(t.name, t.description, t.input_schema) for t in body.tools or ()),
         tool_choice=_tool_choice(body.tool_choice),
@@ -196,7 +239,8 @@ def _tool_input(arguments: str) -> dict[str, Any]:
 def message_json(result: ChatResult, model: str) -> dict[str, Any]:
     content: list[dict[str, Any]] = []
     if result.reasoning:
-        content.append({"type": "thinking", "thinking": result.reasoning, "signature": ""})
+        thinking = {"type": "thinking", "thinking": result.reasoning, "signature": result.reasoning_signature}
+        content.append(thinking)
     if result.text:
         content.append({"type": "text", "text": result.text})
     for call in result.tool_calls:

@@ -8,8 +8,9 @@ SSE in the caller's protocol, and writes one usage row from the run's frozen rep
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Protocol, TypeVar
 
 import orjson
@@ -20,8 +21,16 @@ from pydantic import BaseModel, ValidationError
 from llm_router.api.deps import ApiUser, CallerProviders, Services, valid_device_id
 from llm_router.api.v1.errors import Failure, WireProtocol, failure_response, upstream_failure
 from llm_router.core.errors import AppError
-from llm_router.providers.base import ChatRequest, ChatResult, StreamEvent, UpstreamError, collect
-from llm_router.providers.registry import ProviderRegistry
+from llm_router.providers.base import (
+    ChatRequest,
+    ChatResult,
+    RawRequest,
+    StreamEvent,
+    UpstreamError,
+    WireBytes,
+    collect,
+)
+from llm_router.providers.registry import ProviderRegistry, ResolvedModel
 from llm_router.services.accounts.tokens import ApiPrincipal
 from llm_router.services.routing import ListedModel, Router, RouteRun
 from llm_router.services.usage.log import UsageWriter
@@ -29,8 +38,21 @@ from llm_router.services.usage.records import UsageEvent
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
+# request headers passed on to an upstream of the client's protocol (the rest are the router's business)
+PROTOCOL_HEADERS: dict[str, tuple[str, ...]] = {"anthropic": ("anthropic-",), "openai": ("openai-beta",)}
+_MODEL_FIELD = re.compile(rb'"model"\s*:\s*"(?:[^"\\]|\\.)*"')
 
-async def read_body(request: Request, model: type[ModelT], limit: int) -> ModelT:
+
+def renamed(data: bytes, model: str) -> bytes:
+    """Upstream bytes with the first ``"model"`` field naming ``model`` (the only change pass-through
+    makes to an answer). A ``"model"`` inside a JSON string is escaped, so only a real field matches."""
+    if b'"model"' not in data:
+        return data
+    field = b'"model":' + orjson.dumps(model)
+    return _MODEL_FIELD.sub(lambda _: field, data, count=1)
+
+
+async def read_json(request: Request, limit: int) -> Any:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise AppError(f"request body is larger than {limit} bytes", status_code=413, code="too_large")
@@ -41,6 +63,10 @@ async def read_body(request: Request, model: type[ModelT], limit: int) -> ModelT
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise AppError(f"malformed JSON body: {exc}", status_code=400, code="invalid_json") from None
+    return data
+
+
+def validated(data: Any, model: type[ModelT]) -> ModelT:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -70,12 +96,49 @@ class RoutedCall:
     router: Router
     writer: UsageWriter
     max_body_bytes: int
+    sent: dict[str, Any] | None = None  # the client's JSON body, once read
 
     async def body(self, model: type[ModelT]) -> ModelT:
-        return await read_body(self.request, model, self.max_body_bytes)
+        data = await read_json(self.request, self.max_body_bytes)
+        parsed = validated(data, model)
+        self.sent = data if isinstance(data, dict) else None
+        return parsed
+
+    def raw(
+        self,
+        protocol: WireProtocol,
+        fix: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        path: str | None = None,
+        *,
+        translatable: bool = True,
+    ) -> RawRequest | None:
+        """The client's request as read by ``body``, to pass on as sent to an upstream of ``protocol``;
+        ``fix`` makes what the client may send but the upstream refuses acceptable to it."""
+        if self.sent is None:
+            return None
+        prefixes = PROTOCOL_HEADERS[protocol]
+        headers = tuple((k, v) for k, v in self.request.headers.items() if k.startswith(prefixes))
+        body = fix(self.sent) if fix else self.sent
+        return RawRequest(protocol, body, headers, path, translatable)
 
     def models(self) -> list[ListedModel]:
         return self.router.models(self.providers)
+
+    def first_model(self, chat: ChatRequest) -> tuple[ResolvedModel, ChatRequest]:
+        """The model a request would ask first (aliases, local-first, ``#no_cloud`` applied), and the
+        request as it would go upstream."""
+        plan = self.router.plan(chat, self.providers)
+        model = plan.local or plan.chain[0]
+        return model, replace(plan.request, model=model.model_id)
+
+    async def forward_once(self, model: ResolvedModel, request: ChatRequest) -> bytes:
+        """The upstream's own answer to a pass-through request that is not a routed call (a token
+        count); raises ``UpstreamError``."""
+        answer = b""
+        async for event in model.adapter.stream(request):
+            if isinstance(event, WireBytes):
+                answer += event.data
+        return answer
 
     def _record(self, run: RouteRun, protocol: WireProtocol) -> None:
         # The report (pricing, filling the cache) is made just after the response, and the usage row
@@ -130,14 +193,20 @@ class RoutedCall:
         if run.cache_hit:
             headers["x-llm-router-cache"] = "hit"
         if not stream:
+            wire: list[bytes] = []
             try:
-                result = await collect(run.events())
+                result = await collect(_tee_wire(run.events(), wire))
             except UpstreamError as exc:
                 return failure_response(protocol, upstream_failure(exc))
             finally:
                 self._record(run, protocol)
+            if wire:  # passed through: the upstream's own body
+                headers["x-llm-router-passthrough"] = "1"
+                return Response(renamed(wire[0], run.model), 200, headers, media_type="application/json")
             return json_response(render(result, run.model), headers)
         headers["cache-control"] = "no-cache"
+        if run.passes_through:
+            headers["x-llm-router-passthrough"] = "1"
         body = self._stream(run, encoder(run.model), protocol)
         return StreamingResponse(body, media_type="text/event-stream", headers=headers)
 
@@ -145,19 +214,31 @@ class RoutedCall:
         self, run: RouteRun, encoder: StreamEncoder, protocol: WireProtocol
     ) -> AsyncIterator[bytes]:
         events = run.events()
+        forwarding = run.passes_through
         try:
-            if head := encoder.start():
+            if not forwarding and (head := encoder.start()):
                 yield head
             async for event in events:
-                chunk = encoder.encode(event)
-                if chunk:
+                if isinstance(event, WireBytes):
+                    yield renamed(event.data, run.model)
+                elif not forwarding and (chunk := encoder.encode(event)):
                     yield chunk
-            yield encoder.end()
+            if not forwarding:
+                yield encoder.end()
         except UpstreamError as exc:
             yield encoder.error(upstream_failure(exc))
         finally:
             await events.aclose()  # a client that went away: the run ends "cancelled", upstream closed
             self._record(run, protocol)
+
+
+async def _tee_wire(events: AsyncIterator[StreamEvent], wire: list[bytes]) -> AsyncIterator[StreamEvent]:
+    """``events`` with any pass-through bytes set aside in ``wire``."""
+    async for event in events:
+        if isinstance(event, WireBytes):
+            wire.append(event.data)
+        else:
+            yield event
 
 
 async def get_routed_call(

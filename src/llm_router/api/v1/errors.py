@@ -96,14 +96,15 @@ def is_v1(request: Request) -> bool:
     return request.url.path.startswith("/v1/")
 
 
-def _protocol(path: str, headers: Headers) -> WireProtocol:
-    if path.startswith("/v1/messages") or (path.startswith("/v1/models") and "anthropic-version" in headers):
+def protocol_for(path: str, headers: Headers) -> WireProtocol:
+    """Anthropic's shape for its paths (and ``/v1/models`` asked with ``anthropic-version``)."""
+    if path.startswith("/v1/messages") or (path.startswith("/v1/") and "anthropic-version" in headers):
         return "anthropic"
     return "openai"
 
 
 def protocol_of(request: Request) -> WireProtocol:
-    return _protocol(request.url.path, request.headers)
+    return protocol_for(request.url.path, request.headers)
 
 
 def failure_response(protocol: WireProtocol, failure: Failure) -> Response:
@@ -137,7 +138,7 @@ def reshape(scope: Scope, status: int, body: bytes) -> bytes | None:
     failure = plain_failure(
         status, str(error.get("code", "error")), str(error.get("message", "request failed"))
     )
-    anthropic = _protocol(scope["path"], Headers(scope=scope)) == "anthropic"
+    anthropic = protocol_for(scope["path"], Headers(scope=scope)) == "anthropic"
     shaped = anthropic_error_body(failure) if anthropic else openai_error_body(failure)
     return orjson.dumps(shaped)
 

@@ -6,7 +6,7 @@ import time
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from llm_router.api.v1.errors import Failure, openai_error_body
 from llm_router.core.errors import AppError
@@ -81,7 +81,7 @@ class ToolIn(BaseModel):
 
 class StreamOptions(BaseModel):
     model_config = _LOOSE
-    include_usage: bool = False
+    include_usage: StrictBool = False  # strict: "yes" is a 422, not true
 
 
 class ChatCompletionBody(BaseModel):
@@ -91,13 +91,13 @@ class ChatCompletionBody(BaseModel):
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
     max_completion_tokens: int | None = Field(default=None, ge=1)
-    stream: bool = False
+    stream: StrictBool = False
     stream_options: StreamOptions | None = None
     tools: list[ToolIn] | None = None
     tool_choice: str | dict[str, Any] | None = None
     stop: str | list[str] | None = None
     reasoning_effort: ReasoningLevel | None = None
-    logprobs: bool | None = None
+    logprobs: StrictBool | None = None
     n: int | None = Field(default=None, ge=1)
 
 
@@ -235,7 +235,7 @@ class OpenAIStreamEncoder:
         match event:
             case TextDelta(text=text):
                 return self._delta({"content": text})
-            case ReasoningDelta(text=text):
+            case ReasoningDelta(text=text) if text:
                 return self._delta({"reasoning_content": text})
             case ToolCallDelta():
                 return self._delta({"tool_calls": [_tool_call_delta(event)]})

@@ -22,7 +22,7 @@ import time
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from llm_router.core.errors import AppError
 from llm_router.core.ids import new_id
@@ -70,7 +70,7 @@ class FormatIn(BaseModel):
     type: str = "text"
     name: str | None = None
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
-    strict: bool | None = None
+    strict: StrictBool | None = None
 
 
 class TextIn(BaseModel):
@@ -91,10 +91,10 @@ class ResponsesBody(BaseModel):
     temperature: float | None = Field(default=None, ge=0, le=2)
     top_p: float | None = None
     text: TextIn | None = None
-    store: bool = True
-    stream: bool = False
+    store: StrictBool = True
+    stream: StrictBool = False  # strict: "yes" is a 422, not true
     previous_response_id: str | None = None
-    parallel_tool_calls: bool = True
+    parallel_tool_calls: StrictBool = True
     metadata: dict[str, Any] | None = None
 
 

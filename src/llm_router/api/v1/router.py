@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from llm_router.api.v1 import anthropic, images, openai, responses
+from llm_router.api.v1 import anthropic, images, openai, openai_raw, responses
 
 router = APIRouter()
 router.include_router(openai.router)
+router.include_router(openai_raw.router)
 router.include_router(anthropic.router)
 router.include_router(responses.router)
 router.include_router(images.router)

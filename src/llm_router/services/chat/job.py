@@ -163,6 +163,7 @@ class GenerationJob:
                     tokens_out=Message.tokens_out + usage.output_tokens,
                     tokens_reasoning=Message.tokens_reasoning + usage.reasoning_tokens,
                     tokens_cached=Message.tokens_cached + usage.cached_tokens,
+                    **({"tokens_estimated": True} if report.usage_estimated else {}),
                     cost=None if cost is None else func.coalesce(Message.cost, 0.0) + cost,
                     latency_ms=report.latency_ms,
                     ttft_ms=report.ttft_ms,

@@ -7,6 +7,7 @@ and a request with no local model to ask is refused (``PolicyRefusal``) before a
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from llm_router.providers.base import ChatMessage, ChatRequest, TextPart
 from llm_router.providers.registry import ResolvedModel
@@ -49,4 +50,20 @@ def strip_no_cloud(request: ChatRequest) -> tuple[ChatRequest, bool]:
     if not any(NO_CLOUD_TAG in t for t in texts):
         return request, False
     system = _strip_tag(request.system) if request.system else request.system
-    return replace(request, system=system, messages=tuple(_strip_message(m) for m in request.messages)), True
+    raw = request.raw
+    if raw is not None:
+        body = {k: v if k == "model" else _strip_json(v) for k, v in raw.body.items()}
+        raw = replace(raw, body=body)
+    messages = tuple(_strip_message(m) for m in request.messages)
+    return replace(request, system=system, messages=messages, raw=raw), True
+
+
+def _strip_json(value: Any) -> Any:
+    """The tag removed from every string of a client's JSON (a body passed through as sent)."""
+    if isinstance(value, str):
+        return _strip_tag(value)
+    if isinstance(value, list):
+        return [_strip_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _strip_json(v) for k, v in value.items()}
+    return value

@@ -13,11 +13,11 @@ import time
 from dataclasses import replace
 
 from llm_router.core.errors import AppError, PolicyRefusal
-from llm_router.providers.base import ChatRequest, UpstreamError, collect
+from llm_router.providers.base import ChatRequest, UpstreamError
 from llm_router.providers.registry import ProviderRegistry, ResolvedModel
 from llm_router.services.routing.cache import ResponseCache, cache_key
 from llm_router.services.routing.config import RoutesFile
-from llm_router.services.routing.local_first import judge, probe_request
+from llm_router.services.routing.local_first import judge, probe_request, run_probe
 from llm_router.services.routing.plan import ListedModel, Plan, strip_no_cloud
 from llm_router.services.routing.run import RouteRun
 
@@ -65,7 +65,8 @@ class Router:
 
     def _cache_key(self, plan: Plan, owner_id: str) -> str | None:
         rule = plan.spec.cache if plan.spec else None
-        if rule is None:
+        raw = plan.request.raw
+        if rule is None or (raw is not None and not raw.translatable):  # only its upstream can answer
             return None
         # An unset temperature means the provider's default, which samples: as random as > 0.
         if not rule.any_temperature and plan.request.temperature != 0:
@@ -96,7 +97,9 @@ class Router:
         plan = run.plan
         if run.answered:
             return
-        if plan.local is not None and not plan.request.tools and await self._answered_locally(run, plan):
+        raw = plan.request.raw
+        probe = plan.local is not None and not plan.request.tools and (raw is None or raw.translatable)
+        if probe and await self._answered_locally(run, plan):
             return
         last: UpstreamError | None = None
         for position, model in enumerate(plan.chain, start=1):
@@ -124,7 +127,7 @@ class Router:
             probe = probe_request(plan.request, local.model_id)
             if plan.chain:  # a cloud model is next: no retrying the local one first
                 probe = replace(probe, max_retries=0)
-            result = await collect(local.adapter.stream(probe))
+            result = await run_probe(local.adapter, probe)
         except UpstreamError as exc:
             run._add_attempt(local, exc.kind, started)
             return False

@@ -22,10 +22,12 @@ from llm_router.providers.base import (
     ToolCallDelta,
     UpstreamError,
     Usage,
+    WireBytes,
 )
 from llm_router.providers.registry import ResolvedModel
 from llm_router.services.routing.cache import CachedAnswer, ResponseCache
 from llm_router.services.routing.plan import Plan
+from llm_router.services.usage.estimate import estimate_usage
 from llm_router.services.usage.records import UsageEvent
 
 CONTENT_EVENTS = (TextDelta, ReasoningDelta, ToolCallDelta)
@@ -49,6 +51,7 @@ class RouteReport:
     status: RunStatus
     error_kind: str | None = None
     usage: Usage = field(default_factory=Usage)
+    usage_estimated: bool = False  # the upstream reported no usage: counted here (services/usage/estimate)
     cost: float | None = None  # answer and anything spent on the way (a local probe); None: unknown
     saving: float | None = None
     confidence: float | None = None
@@ -83,6 +86,7 @@ class RouteReport:
             tokens_out=usage.output_tokens,
             tokens_reasoning=usage.reasoning_tokens,
             tokens_cached=usage.cached_tokens,
+            usage_estimated=self.usage_estimated and not self.cache_hit,
             cost=self.cost,
             saving=self.saving,
             latency_ms=self.latency_ms,
@@ -112,6 +116,8 @@ class RouteRun:
         self._cache_hit = False
         self._cache_store: tuple[ResponseCache, str, float] | None = None
         self._usage = Usage()
+        self._received = [0, 0]  # characters of answer and reasoning, to estimate usage if none comes
+        self._usage_estimated = False
         self._fixed_cost: tuple[float | None, float | None] | None = None  # (cost, saving) known up front
         self._spent = 0.0  # on the way (a local probe that was not confident enough)
         self._saving: float | None = None
@@ -141,6 +147,11 @@ class RouteRun:
     @property
     def cache_hit(self) -> bool:
         return self._cache_hit
+
+    @property
+    def passes_through(self) -> bool:
+        """The answer is the upstream's own bytes (``WireBytes``), to forward instead of encoding."""
+        return bool(self._pending) and isinstance(self._pending[0], WireBytes)
 
     @property
     def who(self) -> tuple[str, str | None]:
@@ -246,7 +257,10 @@ class RouteRun:
                     self._usage = event
                 elif isinstance(event, Finish):
                     finish = event
+                elif isinstance(event, WireBytes):
+                    yield event  # pass-through bytes: for the client only (not timed, not cached)
                 else:
+                    self._count(event)
                     if self._ttft_ms is None:
                         self._ttft_ms = _ms(self._started)
                     if kept is not None:
@@ -273,16 +287,36 @@ class RouteRun:
             self._failed(error)
             raise error
         finish = finish or Finish("stop")
+        self._estimate_missing_usage()  # before the client's usage event, which then carries the estimate
         self._done = True
         self._latency_ms = _ms(self._started)
         self._finish, self._kept = finish, kept
         yield self._usage
         yield finish
 
+    def _count(self, event: StreamEvent) -> None:
+        if isinstance(event, TextDelta):
+            self._received[0] += len(event.text)
+        elif isinstance(event, ReasoningDelta):
+            self._received[1] += len(event.text)
+        elif isinstance(event, ToolCallDelta):
+            self._received[0] += len(event.arguments) + len(event.name or "")
+
+    def _estimate_missing_usage(self) -> None:
+        """An answer with no usage from upstream (a local server's stream, a cut or cancelled one) is
+        counted here, so tokens and cost are never 0 for work that was done, and marked estimated."""
+        if self._answering is None or self._fixed_cost is not None or self._cache_hit:
+            return
+        if self._usage.input_tokens or self._usage.output_tokens:
+            return
+        self._usage = estimate_usage(self.plan.request, *self._received)
+        self._usage_estimated = True
+
     def _make_report(self) -> RouteReport:
         if not self._done:  # stopped before any event was read (e.g. while a fallback chain waited)
             self._status, self._done = self._stop_reason or "cancelled", True
             self._latency_ms = _ms(self._started)
+        self._estimate_missing_usage()
         attempts = [dict(a) for a in self._attempts]
         if self._fixed_cost is not None:
             cost, saving = self._fixed_cost
@@ -294,6 +328,8 @@ class RouteRun:
                 attempts[-1].update(
                     tokens_in=self._usage.input_tokens, tokens_out=self._usage.output_tokens, cost=price
                 )
+                if self._usage.cache_write_tokens:  # the row's columns hold cache reads, not writes
+                    attempts[-1]["tokens_cache_write"] = self._usage.cache_write_tokens
         else:
             cost, saving = self._spent, self._saving
         model, provider = self.who
@@ -306,6 +342,7 @@ class RouteRun:
             status=self._status,
             error_kind=self._error_kind,
             usage=self._usage,
+            usage_estimated=self._usage_estimated,
             cost=cost,
             saving=saving,
             confidence=self._confidence,

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import select
 
@@ -91,11 +92,21 @@ class UsageWriter:
             self._flush_now.clear()
 
 
+# What a usage row's ``status`` and ``source`` can be (the values ``/api/logs`` filters accept).
+LogStatus = Literal["ok", "error", "cancelled", "interrupted"]
+# A new kind of usage row (a new surface) adds its ``source`` here, or /api/logs refuses to filter by it.
+LogSource = Literal["chat", "title", "openai", "anthropic", "images"]
+
+
+class UnknownCursor(LookupError):
+    """The page cursor names no row of this owner's log."""
+
+
 @dataclass(frozen=True, slots=True)
 class LogFilter:
     model: str | None = None
-    status: str | None = None
-    source: str | None = None
+    status: LogStatus | None = None
+    source: LogSource | None = None
     since: datetime | None = None
     cache_hit: bool | None = None
 
@@ -121,10 +132,11 @@ async def list_requests(
             anchor = await session.scalar(
                 select(table.created_at).where(table.id == before, table.owner_id == owner_id)
             )
-            if anchor is not None:
-                query = query.where(
-                    (table.created_at < anchor) | ((table.created_at == anchor) & (table.id < before))
-                )
+            if anchor is None:
+                raise UnknownCursor(before)
+            query = query.where(
+                (table.created_at < anchor) | ((table.created_at == anchor) & (table.id < before))
+            )
         rows = list(
             await session.scalars(query.order_by(table.created_at.desc(), table.id.desc()).limit(limit + 1))
         )

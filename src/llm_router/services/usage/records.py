@@ -38,6 +38,7 @@ class UsageEvent:
     tokens_out: int = 0
     tokens_reasoning: int = 0
     tokens_cached: int = 0
+    usage_estimated: bool = False  # counted here: the upstream reported no usage (see estimate.py)
     cost: float | None = None
     saving: float | None = None
     latency_ms: int | None = None

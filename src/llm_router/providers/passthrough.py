@@ -1,0 +1,181 @@
+"""Pass-through: a client's own request forwarded to an upstream of the same protocol, the answer's bytes
+handed back as they came.
+
+Why not through the SDK: the SDK is there to build and parse requests, and here nothing is built and
+nothing is re-encoded. Posting with the adapter's HTTP client directly (the same client, so the same
+connection pool and, for user-entered endpoints, the same SSRF guard) keeps the client's body, its
+``cache_control`` markers, betas and thinking signatures intact, and skips most of the SDK's per-call
+cost. Failures are still mapped by the adapter's one error mapping (status errors are made by the SDK's
+own ``_make_status_error_from_response``, so they map exactly as on the translated path).
+
+Each upstream SSE event is yielded as ``WireBytes`` (its raw bytes), followed by the neutral events the
+protocol's stream reader makes of it: those feed the run (first token, fallback, usage, cost) and are not
+sent to the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+import httpx2
+import orjson
+
+from llm_router.providers import errors
+from llm_router.providers.base import ChatRequest, RawRequest, StreamEvent, UpstreamError, Usage, WireBytes
+from llm_router.providers.config import Timeouts
+
+
+class Reader(Protocol):
+    def read(self, name: bytes, data: bytes, response: httpx2.Response) -> list[StreamEvent]: ...
+    def end(self) -> list[StreamEvent] | None: ...
+
+
+class Forwarder(Protocol):
+    """What ``forward`` needs of an adapter (``_http.SdkStreamModel`` is one)."""
+
+    provider: str
+    max_retries: int
+    http_client: httpx2.AsyncClient
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def log(self) -> logging.Logger: ...
+
+    def raw_body(self, raw: RawRequest, model: str) -> tuple[dict[str, Any], bool]: ...
+    def raw_reader(self) -> Reader: ...
+    def read_whole(self, body: Any) -> list[StreamEvent]: ...
+    def raw_headers(self) -> dict[str, str]: ...
+    def raw_url(self, path: str) -> str: ...
+    def status_error(self, response: httpx2.Response) -> Exception: ...
+    def _fail(self, exc: Exception, model: str, *, mid_stream: bool) -> UpstreamError: ...
+
+
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+MAX_RETRY_AFTER = 60.0  # seconds; like the SDKs, a longer wait is not waited for
+CONNECT_TIMEOUT = Timeouts().connect  # the cap on connecting when a request sets its own timeout
+
+
+async def forward(model: Forwarder, request: ChatRequest, raw: RawRequest) -> AsyncIterator[StreamEvent]:
+    """The upstream's answer to the client's own body (``model`` changed): wire bytes and our events."""
+    body, hide_usage = model.raw_body(raw, request.model)
+    started = time.monotonic()
+    response = await _send(model, request, raw, orjson.dumps(body))
+    closing: list[StreamEvent] | None
+    try:
+        if body.get("stream") is not True:
+            data = await response.aread()
+            events = model.read_whole(orjson.loads(data))
+            yield WireBytes(data)
+            for event in events:
+                yield event
+            closing = []
+        else:
+            reader = model.raw_reader()
+            async for block, name, data in sse_blocks(response):
+                parsed = reader.read(name, data, response) if data else []
+                if hide_usage:  # as the client would have seen it without asking for usage
+                    if _usage_only(data):
+                        block = b""
+                    block = block.replace(b',"usage":null', b"")
+                if block:
+                    yield WireBytes(block, name)
+                for event in parsed:
+                    yield event
+            closing = reader.end()
+    except Exception as exc:
+        raise model._fail(exc, request.model, mid_stream=True) from None
+    finally:
+        await response.aclose()
+    if closing is None:
+        raise model._fail(errors.cut_short(model.provider, request.model), request.model, mid_stream=True)
+    for event in closing:
+        yield event
+    usage = next((e for e in closing if isinstance(e, Usage)), Usage())
+    model.log.info(
+        "upstream %s/%s (pass-through): in %d ms, %d in / %d out tokens",
+        model.provider,
+        request.model,
+        (time.monotonic() - started) * 1000,
+        usage.input_tokens,
+        usage.output_tokens,
+    )
+
+
+async def _send(model: Forwarder, request: ChatRequest, raw: RawRequest, payload: bytes) -> httpx2.Response:
+    """POST with the SDK's retry policy (429/5xx/connection, ``retry-after`` up to a minute)."""
+    client: httpx2.AsyncClient = model.http_client
+    headers = {**model.raw_headers(), **dict(raw.headers)}
+    url = model.raw_url(raw.path or model.path)
+    timeout = (
+        httpx2.Timeout(request.timeout, connect=min(request.timeout, CONNECT_TIMEOUT))
+        if request.timeout is not None
+        else client.timeout
+    )
+    retries = request.max_retries if request.max_retries is not None else model.max_retries
+    attempt = 0
+    while True:
+        try:
+            built = client.build_request("POST", url, content=payload, headers=headers, timeout=timeout)
+            response = await client.send(built, stream=True)
+        except httpx2.TransportError as exc:
+            if attempt < retries:
+                await asyncio.sleep(_backoff(attempt, None))
+                attempt += 1
+                continue
+            raise model._fail(exc, request.model, mid_stream=False) from None
+        if response.status_code < 400:
+            return response
+        await response.aread()
+        await response.aclose()
+        if attempt < retries and response.status_code in RETRY_STATUSES:
+            await asyncio.sleep(_backoff(attempt, response.headers))
+            attempt += 1
+            continue
+        raise model._fail(model.status_error(response), request.model, mid_stream=False) from None
+
+
+def _backoff(attempt: int, headers: Any) -> float:
+    wait = errors.retry_after_seconds(headers) if headers is not None else None
+    if wait is not None and 0 <= wait <= MAX_RETRY_AFTER:
+        return wait
+    return float(min(0.5 * 2**attempt, 8.0))
+
+
+def _usage_only(data: bytes) -> bool:
+    """An OpenAI chunk with usage and no choices (``include_usage``), which the client did not ask for."""
+    return b'"choices":[]' in data or b'"choices": []' in data
+
+
+async def sse_blocks(response: httpx2.Response) -> AsyncIterator[tuple[bytes, bytes, bytes]]:
+    """Each server-sent event as ``(raw bytes with its blank line, event name, data)``; comments and
+    ``id:`` lines stay in the raw bytes. Lines end in LF or CRLF."""
+    buffer = b""
+    raw: list[bytes] = []
+    event = b""
+    data: list[bytes] = []
+    async for chunk in response.aiter_bytes():
+        buffer += chunk
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            raw.append(line)
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            if line:
+                name, _, value = line.partition(b":")
+                if value.startswith(b" "):
+                    value = value[1:]
+                if name == b"data":
+                    data.append(value)
+                elif name == b"event":
+                    event = value
+                continue
+            if len(raw) > 1:  # a blank line ends the event
+                yield b"\n".join(raw) + b"\n", event, b"\n".join(data)
+            raw, event, data = [], b"", []
+    if raw and any(raw):  # a stream that ended without the final blank line
+        yield b"\n".join(raw) + b"\n\n", event, b"\n".join(data)
