@@ -7,7 +7,7 @@ import { offlineScreen, registerServiceWorker } from "./pwa";
 import type { AuthStatus } from "./lib/types";
 import { mountApp } from "./ui/app";
 import { authScreen } from "./ui/auth";
-import { applyTheme, loadTheme } from "./ui/theme";
+import { applyTheme, followSystemTheme, loadTheme } from "./ui/theme";
 
 const cookies = {
   get: () => document.cookie,
@@ -35,6 +35,7 @@ async function authStatus(api: Api): Promise<AuthStatus | null> {
 
 async function boot(): Promise<void> {
   applyTheme(loadTheme());
+  followSystemTheme();
   trackViewport();
   const root = document.getElementById("app")!;
   registerServiceWorker();

@@ -6,9 +6,10 @@ from playwright.sync_api import Locator, Page, expect
 
 
 def send(page: Page, text: str) -> None:
+    """Types and presses the send button (on phones Enter makes a new line; on desktops it sends)."""
     prompt = page.get_by_label("message", exact=True)
     prompt.fill(text)
-    prompt.press("Enter")
+    page.get_by_role("button", name="send", exact=True).click()
 
 
 def assistant(page: Page, index: int = -1) -> Locator:

@@ -79,11 +79,14 @@ def test_nothing_overflows_and_every_control_is_reachable(
     screenshot(page, f"06-settings-{name}")
     page.get_by_role("dialog", name="settings").get_by_role("button", name="close").click()
 
+    # the app starts in the system's scheme (Playwright's default is light); a pick is remembered
+    system = page.locator("html").get_attribute("data-theme")
+    picked = "dark" if system == "light" else "light"
     page.get_by_role("button", name="toggle light/dark theme").click()
-    expect(page.locator("html")).to_have_attribute("data-theme", "light")
-    screenshot(page, f"06-light-{name}")
+    expect(page.locator("html")).to_have_attribute("data-theme", picked)
+    screenshot(page, f"06-{picked}-{name}")
     page.reload()
-    expect(page.locator("html")).to_have_attribute("data-theme", "light")  # remembered
+    expect(page.locator("html")).to_have_attribute("data-theme", picked)  # remembered
 
 
 def test_two_panes_from_1024_and_a_drawer_below(pages: PageFactory) -> None:

@@ -23,3 +23,20 @@ def test_index_is_revalidated_and_assets_are_immutable(live_server: LiveServer, 
     response = httpx.get(f"{live_server.url}{asset.group(1)}")
     assert response.status_code == 200
     assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_text_assets_are_sent_gzipped_when_accepted(live_server: LiveServer, web_build: Path) -> None:
+    index = httpx.get(f"{live_server.url}/", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in index.headers
+    asset = re.search(r'src="(/assets/[^"]+\.js)"', index.text)
+    assert asset
+    plain = httpx.get(f"{live_server.url}{asset.group(1)}", headers={"accept-encoding": "identity"})
+    zipped = httpx.get(f"{live_server.url}{asset.group(1)}", headers={"accept-encoding": "gzip, br"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    assert zipped.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert int(zipped.headers["content-length"]) < len(plain.content) / 2
+    assert zipped.content == plain.content  # httpx decodes it: the same file
+    page = httpx.get(f"{live_server.url}/", headers={"accept-encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip"
+    assert "script-src 'self'" in page.headers["content-security-policy"]

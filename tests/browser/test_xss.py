@@ -34,7 +34,8 @@ CORPUS = [
     "<details open ontoggle=\"window.__pwned='details'\"><summary>s</summary></details>\n\n",
     "<math><mtext><table><mglyph><style><img src=x onerror=\"window.__pwned='mxss'\">",
     "</style></mglyph></table></mtext></math>\n\n",
-    '<a href="https://example.org" class="btn msg" target="_self">a fine link</a>\n\n',
+    '<a href="https://example.org" class="btn msg" target="_self">raw html link</a>\n\n',
+    "[a fine link](https://example.org)\n\n",
     "```html\n<script>window.__pwned='code'</script>\n```\n",
 ]
 
@@ -90,6 +91,10 @@ def test_hostile_model_output_runs_nothing_and_leaves_nothing_dangerous(
     body = message.locator(".msg-body")
     expect(body).to_contain_text("Intro text")
     expect(body.locator(".codeblock code")).to_contain_text("<script>window.__pwned='code'</script>")
+    # raw HTML outside code is shown as the text it is, not interpreted
+    expect(body).to_contain_text("<iframe srcdoc=")
+    raw_link = '<a href="https://example.org" class="btn msg" target="_self">raw html link</a>'
+    expect(body).to_contain_text(raw_link)
     safe = body.locator('a[href="https://example.org"]')
     expect(safe).to_have_attribute("rel", "noopener noreferrer")
     expect(safe).to_have_attribute("target", "_blank")

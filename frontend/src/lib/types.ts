@@ -82,7 +82,7 @@ export interface CatalogModel {
   model: string;
   source: "live" | "fallback";
   is_local: boolean;
-  capabilities?: { reasoning?: boolean; vision?: boolean; context_window?: number | null };
+  capabilities?: { reasoning?: boolean; vision?: boolean; tools?: boolean; context_window?: number | null };
   price?: { input_per_mtok: number; output_per_mtok: number } | null;
 }
 

@@ -4,8 +4,10 @@ import type { Store } from "../lib/store";
 import type { AuthStatus } from "../lib/types";
 import { ChatView } from "./chat";
 import { Composer } from "./composer";
-import { Controller, conversationFromHash } from "./controller";
-import { button, h, type Component } from "./dom";
+import { Controller } from "./controller";
+import { h, iconButton, type Component } from "./dom";
+import { Nav } from "./nav";
+import { modelPicker, rememberModel } from "./picker";
 import { settingsPanel } from "./settings";
 import { Sidebar } from "./sidebar";
 import { statusLine } from "./statusline";
@@ -16,44 +18,89 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
   const chat = new ChatView(store, controller);
   const composer = new Composer(controller);
   const sidebar = new Sidebar(store, controller);
-  const status = statusLine(store);
+  let picker: Component | null = null;
+  let pickerOpener: Element | null = null;
+  const hidePicker = (): void => {
+    picker?.dispose();
+    picker = null;
+    if (pickerOpener instanceof HTMLElement) pickerOpener.focus();
+  };
+  const openPicker = (): void => {
+    if (picker || !store.modelsInfo) return;
+    pickerOpener = document.activeElement;
+    const close = (): void => nav.dismiss(hidePicker);
+    picker = modelPicker(store.modelsInfo, store.params.model, (id) => {
+      rememberModel(id);
+      close();
+      void controller.guard(controller.setModel(id));
+    }, close);
+    root.append(picker.el);
+    nav.openLayer(hidePicker);
+  };
+  const status = statusLine(store, openPicker);
   const banner = h("div", { class: "banner", role: "alert", hidden: true }, "offline — reconnecting when the network is back…");
   const scrim = h("div", { class: "scrim", "aria-hidden": "true", onclick: () => setDrawer(false) });
+  const nav = new Nav(() => controller.followRoute());
   const title = h("span", { class: "title" }, "llm-router");
-  const menu = button("☰", () => setDrawer(!root.classList.contains("drawer-open")), {
+  const menu = iconButton("menu", "conversations", () => setDrawer(!root.classList.contains("drawer-open")), {
     class: "btn icon menu",
-    "aria-label": "conversations",
     "aria-controls": "sidebar",
   });
   let settings: Component | null = null;
-  const openSettings = (): void => {
+  let settingsOpener: Element | null = null;
+  const hideSettings = (): void => {
     settings?.dispose();
-    settings = settingsPanel(api, auth, () => {
-      settings?.dispose();
-      settings = null;
-    });
+    settings = null;
+    if (settingsOpener instanceof HTMLElement) settingsOpener.focus(); // focus goes back where it was
+  };
+  const openSettings = (): void => {
+    if (settings) return;
+    settingsOpener = document.activeElement;
+    settings = settingsPanel(api, auth, () => nav.dismiss(hideSettings));
     root.append(settings.el);
+    nav.openLayer(hideSettings);
   };
   const topbar = h(
     "header",
     { class: "topbar" },
     menu,
     title,
-    button("◐", () => void toggleTheme(), { class: "btn icon", "aria-label": "toggle light/dark theme" }),
-    button("⚙", openSettings, { class: "btn icon", "aria-label": "settings" }),
+    iconButton("theme", "toggle light/dark theme", () => void toggleTheme()),
+    iconButton("settings", "settings", openSettings),
   );
+  const hideDrawer = (): void => {
+    root.classList.remove("drawer-open");
+    menu.setAttribute("aria-expanded", "false");
+  };
   const setDrawer = (open: boolean): void => {
-    root.classList.toggle("drawer-open", open);
-    menu.setAttribute("aria-expanded", String(open));
+    const isOpen = root.classList.contains("drawer-open");
+    if (open && !isOpen) {
+      root.classList.add("drawer-open");
+      menu.setAttribute("aria-expanded", "true");
+      if (menu.offsetParent !== null) nav.openLayer(hideDrawer); // a drawer only on phones
+    } else if (!open && isOpen) {
+      nav.dismiss(hideDrawer);
+    }
   };
 
   composer.on("submit", (text) => void controller.submit(text));
+  const streaming = () => store.conversation?.messages.find((m) => m.status === "pending" || m.status === "streaming");
+  composer.on("stop", () => {
+    const message = streaming();
+    if (message) controller.cancel(message);
+  });
+  const syncBusy = (): void => composer.setBusy(streaming() !== undefined);
+  store.on("conversation", syncBusy);
+  store.on("message", syncBusy);
+  store.on("page", syncBusy);
   controller.shell = {
     chat,
     composer,
     runSearch: (q) => sidebar.runSearch(q),
     closeDrawer: () => setDrawer(false),
     openDrawer: () => setDrawer(true),
+    go: (url) => nav.go(url),
+    openPicker,
   };
   const showTitle = (): void => void (title.textContent = store.conversation?.title || "llm-router");
   store.on("conversation", showTitle);
@@ -66,11 +113,11 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
     h("div", { class: "main" }, topbar, banner, chat.el, h("div", { class: "dock" }, composer.el, status.el)),
   );
   watchNetwork(store, controller);
-  window.addEventListener("hashchange", () => {
-    const id = conversationFromHash();
-    if (id && id !== store.conversation?.id) void controller.open(id);
+  // Esc closes the top layer (drawer, settings, picker) unless a popup inside it took the key.
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !event.defaultPrevented && nav.closeTop()) event.preventDefault();
   });
-  void controller.start();
+  void controller.start().then(() => composer.input.focus());
   return controller;
 }
 

@@ -185,7 +185,7 @@ export class ChatView implements Component {
     } else {
       lines.push(
         h("p", {}, conversation ? "Empty conversation." : "Ready."),
-        h("p", { class: "dim" }, "Type a message and press Enter. Type / for commands, /help for the list."),
+        h("p", { class: "dim" }, `Type a message and ${matchMedia("(pointer: coarse)").matches ? "tap send" : "press Enter"}. Type / for commands, /help for the list.`),
       );
     }
     return h("section", { class: "empty-state frame" }, h("pre", { class: "logo", "aria-hidden": "true" }, "▌llm-router"), ...lines);

@@ -1,10 +1,18 @@
-// The prompt input: Enter sends, Shift+Enter adds a line, slash commands complete in a popup.
+// The prompt input. Desktop: Enter sends, Shift+Enter adds a line. Touch: Enter adds a line (phones
+// have no Shift) and the button sends; a slash command still runs on Enter. While an answer streams
+// the button is "stop". Slash commands complete in a popup.
 import { completions, type CommandContext, type Completion } from "../lib/commands";
 import { Emitter } from "../lib/emitter";
 import { button, h, type Component } from "./dom";
 
 interface ComposerEvents extends Record<string, unknown> {
   submit: string;
+  stop: undefined;
+}
+
+/** A phone or tablet: the primary pointer is a finger. */
+function isTouch(): boolean {
+  return window.matchMedia("(pointer: coarse)").matches;
 }
 
 export class Composer extends Emitter<ComposerEvents> implements Component {
@@ -14,6 +22,8 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
   private readonly notice = h("div", { class: "notice", role: "status", "aria-live": "polite", hidden: true });
   private items: Completion[] = [];
   private selected = 0;
+  private busy = false;
+  private readonly send: HTMLButtonElement;
 
   constructor(private readonly ctx: CommandContext) {
     super();
@@ -23,7 +33,7 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
       placeholder: "message, or / for commands",
       "aria-label": "message",
       "aria-controls": "command-popup",
-      enterkeyhint: "send",
+      enterkeyhint: isTouch() ? "enter" : "send",
       autocomplete: "off",
       spellcheck: true,
     });
@@ -33,7 +43,11 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
       this.clearNotice();
       this.refreshPopup();
     });
-    const send = button("send", () => this.submit(), { class: "btn send", "aria-label": "send" });
+    const send = button("send", () => (this.busy ? this.emit("stop", undefined) : this.submit()), {
+      class: "btn send",
+      "aria-label": "send",
+    });
+    this.send = send;
     this.el = h(
       "div",
       { class: "composer" },
@@ -59,6 +73,15 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
     this.refreshPopup();
   }
 
+  /** While an answer streams the send button stops it instead. */
+  setBusy(busy: boolean): void {
+    if (busy === this.busy) return;
+    this.busy = busy;
+    this.send.textContent = busy ? "stop" : "send";
+    this.send.setAttribute("aria-label", busy ? "stop the answer" : "send");
+    this.send.classList.toggle("stop", busy);
+  }
+
   dispose(): void {
     this.el.remove();
   }
@@ -66,6 +89,10 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
   private submit(): void {
     const text = this.input.value.trim();
     if (!text) return;
+    if (this.busy && !text.startsWith("/")) {
+      this.showNotice("an answer is still streaming: wait for it or press stop", "info");
+      return;
+    }
     this.closePopup();
     this.emit("submit", text);
   }
@@ -83,6 +110,8 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
       event.preventDefault();
       this.closePopup();
     } else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      const command = this.input.value.startsWith("/") && !this.input.value.includes("\n");
+      if (isTouch() && !open && !command) return; // a new line; the button sends
       event.preventDefault();
       if (open) this.accept(true);
       else this.submit();

@@ -17,6 +17,9 @@ export interface Shell {
   runSearch(query: string): Promise<void>;
   closeDrawer(): void;
   openDrawer(): void;
+  /** Navigates to a route with a new history entry (Back returns here). */
+  go(url: string): void;
+  openPicker(): void;
 }
 
 export class Controller implements CommandContext, MessageActions, PagingActions, SidebarActions {
@@ -67,17 +70,24 @@ export class Controller implements CommandContext, MessageActions, PagingActions
     );
     if (!conversation) return;
     if (flashId) this.shell.chat.focusOn(flashId); // the answer is the page around it
+    this.shell.closeDrawer(); // first: its history entry goes before the conversation's is pushed
     this.show(conversation);
-    this.shell.closeDrawer();
     if (flashId) requestAnimationFrame(() => this.shell.chat.flashMessage(flashId));
   }
 
   show(conversation: Conversation): void {
     this.streams.stopAll();
     this.store.setConversation(conversation);
-    if (conversationFromHash() !== conversation.id) history.replaceState(null, "", `#/c/${conversation.id}`);
+    this.shell.go(`#/c/${conversation.id}`);
     this.streams.followAll(conversation.messages);
     void this.refreshUsage();
+  }
+
+  /** Back or Forward landed on another route: show what it names. */
+  followRoute(): void {
+    const id = conversationFromHash();
+    if (id && id !== this.store.conversation?.id) void this.open(id);
+    else if (!id && this.store.conversation) void this.newConversation();
   }
 
   // -- PagingActions: the pages above and below what is shown ---------------------------------
@@ -108,6 +118,11 @@ export class Controller implements CommandContext, MessageActions, PagingActions
   }
 
   async submit(text: string): Promise<void> {
+    if (text.trim() === "/model") {
+      this.shell.composer.setText("");
+      this.shell.openPicker(); // with no name: choose from the picker
+      return;
+    }
     if (isCommand(text)) {
       const parsed = parseCommand(text, this);
       if ("error" in parsed) {
@@ -172,8 +187,8 @@ export class Controller implements CommandContext, MessageActions, PagingActions
   async newConversation(): Promise<void> {
     this.streams.stopAll();
     this.store.setConversation(null);
-    history.replaceState(null, "", "#/");
     this.shell.closeDrawer();
+    this.shell.go("#/");
     this.shell.composer.input.focus();
     void this.refreshUsage();
   }
@@ -256,7 +271,7 @@ export class Controller implements CommandContext, MessageActions, PagingActions
     this.shell.chat.notice(["system prompt is now:", ...updated.system_prompt.split("\n")]);
   }
   showHelp(): void {
-    this.shell.chat.notice(["commands:", ...helpLines(), "Enter sends · Shift+Enter new line · Tab completes"]);
+    this.shell.chat.notice(["commands:", ...helpLines(), "Enter sends · Shift+Enter new line (touch: Enter new line, the button sends) · Tab completes · Esc closes · Back closes the drawer/settings"]);
   }
   async showSearch(query: string): Promise<void> {
     this.shell.openDrawer();

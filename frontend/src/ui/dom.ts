@@ -61,3 +61,26 @@ export function copyButton(getText: () => string, label = "copy"): HTMLButtonEle
   btn.setAttribute("aria-label", `${label} to clipboard`);
   return btn;
 }
+
+const SVG = "http://www.w3.org/2000/svg";
+/** Icons drawn as inline SVG strokes (glyphs like ☰ ◐ ⚙ turn into emoji on many phones). */
+export const ICONS = {
+  menu: "M4 6h16M4 12h16M4 18h16",
+  theme: "M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18zM12 3v18",
+  settings: "M12 9a3 3 0 1 0 0 6a3 3 0 1 0 0-6zM12 2v3M12 19v3M2 12h3M19 12h3M4.9 4.9l2.1 2.1M17 17l2.1 2.1M4.9 19.1l2.1-2.1M17 7l2.1-2.1",
+} as const;
+
+export function iconButton(icon: keyof typeof ICONS, label: string, onClick: () => void, attrs: Attrs = {}): HTMLButtonElement {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "20");
+  svg.setAttribute("height", "20");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", "icon-svg");
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", ICONS[icon]);
+  svg.append(path);
+  const btn = h("button", { type: "button", class: "btn icon", "aria-label": label, ...attrs, onclick: () => onClick() });
+  btn.append(svg);
+  return btn;
+}

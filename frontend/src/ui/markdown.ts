@@ -1,4 +1,6 @@
 // Model output → safe DOM: marked renders, DOMPurify keeps only plain rich text (strict allow-list).
+// Raw HTML in the text (`a <br> tag`, `List<String>`) is shown as typed, never interpreted: only the
+// markdown syntax becomes markup, so nothing a person or model wrote disappears from the screen.
 import DOMPurify from "dompurify";
 import { Marked } from "marked";
 import { copyButton, h } from "./dom";
@@ -32,11 +34,20 @@ const marked = new Marked({ gfm: true, breaks: false, async: false });
 // Images are never loaded from model output (tracking pixels, data: payloads): shown as links instead.
 marked.use({
   renderer: {
+    html({ text, block }) {
+      return block ? `<p>${escapeHtml(text.trim())}</p>\n` : escapeHtml(text);
+    },
     image({ href, text }) {
       return `<a href="${encodeURI(href)}">${text || href}</a>`;
     },
   },
 });
+
+const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+}
 
 export function sanitize(html: string, tags: string[] = ALLOWED_TAGS): DocumentFragment {
   return purifier.sanitize(html, {

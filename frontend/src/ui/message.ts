@@ -105,6 +105,8 @@ export class MessageView implements Component {
     ];
     if (m.status === "pending" || m.status === "streaming") parts.push(button("cancel", () => this.actions.cancel(this.message)));
     if (m.status === "interrupted" || m.status === "cancelled") parts.push(button("continue", () => this.actions.continue(this.message)));
+    // A stream cut mid-answer keeps its text: it can be continued as well as retried.
+    if (m.status === "error" && m.role === "assistant" && m.content) parts.push(button("continue", () => this.actions.continue(this.message)));
     if (m.status === "error") parts.push(button("retry", () => this.actions.retry(this.message)));
     if (m.role === "assistant" && m.status === "complete") parts.push(button("regen", () => this.actions.retry(this.message)));
     this.footer.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));

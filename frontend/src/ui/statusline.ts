@@ -1,38 +1,78 @@
-// The bottom status line: model · temp · reasoning · session tokens · session cost · connection.
+// The live cost line, one line that never wraps: model (tap: picker) · reasoning · temperature when set ·
+// tokens and cost of the conversation, ticking while an answer streams (estimated from the streamed
+// text at the model's output price, marked "~" until the server's count arrives) · context used of the
+// model's window as a small gauge · connection.
 import { formatCost, formatTokens } from "../lib/format";
 import type { Store } from "../lib/store";
+import type { Message } from "../lib/types";
 import { h, type Component } from "./dom";
 
-export function statusLine(store: Store): Component {
+const CHARS_PER_TOKEN = 4; // a common rough ratio for English text and code
+
+function streaming(store: Store): Message | undefined {
+  return store.conversation?.messages.find((m) => m.status === "pending" || m.status === "streaming");
+}
+
+export function statusLine(store: Store, openPicker: () => void): Component {
   const cell = (name: string): HTMLSpanElement => h("span", { class: `sl-${name}`, "data-field": name });
+  const bar = h("span", { class: "gauge-bar" });
   const fields = {
-    model: cell("model"),
-    temp: cell("temp"),
+    // Tapping the model name opens the picker.
+    model: h("button", { type: "button", class: "sl-model", "data-field": "model", "aria-haspopup": "dialog", "aria-label": "choose model", onclick: openPicker }),
     reasoning: cell("reasoning"),
+    temp: cell("temp"),
     tokens: cell("tokens"),
     cost: cell("cost"),
+    context: h("span", { class: "sl-context", "data-field": "context", role: "meter", "aria-label": "context used", "aria-valuemin": "0", "aria-valuemax": "100" }, h("span", { class: "gauge", "aria-hidden": "true" }, bar), cell("context-pct")),
     connection: cell("connection"),
   };
   const el = h("footer", { class: "statusline", "aria-label": "status" }, ...Object.values(fields));
 
   const render = (): void => {
     const { model, temperature, reasoning } = store.params;
+    const info = store.modelsInfo?.models.find((m) => m.id === model);
     fields.model.textContent = model ?? "no model";
-    fields.temp.textContent = `t ${temperature ?? "default"}`;
+    fields.temp.textContent = temperature === null ? "" : `t ${temperature}`;
+    fields.temp.hidden = temperature === null;
     fields.reasoning.textContent = `r ${reasoning ?? "default"}`;
     const conv = store.usage.conversation;
     const overall = store.usage.overall;
-    const tokens = conv ? conv.tokens_in + conv.tokens_out : 0;
-    fields.tokens.textContent = `${formatTokens(tokens)} tok`;
+    const live = streaming(store);
+    const liveTokens = live ? Math.ceil((live.content.length + (live.reasoning_content?.length ?? 0)) / CHARS_PER_TOKEN) : 0;
+    const liveCost = info?.price ? (liveTokens * info.price.output_per_mtok) / 1e6 : 0;
+    const tokens = (conv ? conv.tokens_in + conv.tokens_out : 0) + liveTokens;
+    const prefix = live ? "~" : "";
+    fields.tokens.textContent = `${prefix}${formatTokens(tokens)} tok`;
     fields.tokens.title = overall ? `overall ${formatTokens(overall.tokens_in + overall.tokens_out)} tokens` : "";
-    fields.cost.textContent = `${formatCost(conv?.cost ?? 0)}${overall ? ` / ${formatCost(overall.cost)}` : ""}`;
+    fields.cost.replaceChildren(
+      `${prefix}${formatCost((conv?.cost ?? 0) + liveCost)}`,
+      overall ? h("span", { class: "sl-overall" }, ` / ${formatCost(overall.cost)}`) : "",
+    );
     fields.cost.title = "this conversation / overall";
-    fields.connection.textContent = { online: "● live", reconnecting: "◌ reconnecting", offline: "○ offline" }[
-      store.connection
-    ];
+    el.dataset.live = String(live !== undefined);
+    // The prompt of the latest answer is what the model's window held last.
+    const last = store.conversation?.messages.findLast((m) => m.role === "assistant" && m.tokens_in > 0);
+    const window = info?.capabilities?.context_window ?? 0;
+    const used = window && last ? Math.min(100, ((last.tokens_in + last.tokens_out + liveTokens) / window) * 100) : 0;
+    const shown = used > 0 && used < 1 ? "<1%" : `${Math.round(used)}%`;
+    bar.style.width = `${used}%`;
+    fields.context.setAttribute("aria-valuenow", used.toFixed(2));
+    fields.context.setAttribute("aria-valuetext", window ? `${shown} of ${formatTokens(window)} tokens` : "unknown");
+    fields.context.title = window ? `context: ${shown} of ${formatTokens(window)} tokens` : "context window unknown";
+    fields.context.querySelector(".sl-context-pct")!.textContent = window ? shown : "?";
+    const [dot, label] = { online: ["●", "live"], reconnecting: ["◌", "reconnecting"], offline: ["○", "offline"] }[store.connection];
+    fields.connection.replaceChildren(`${dot} `, h("span", { class: "sl-conn-label" }, label));
+    fields.connection.setAttribute("aria-label", `connection: ${label}`);
     fields.connection.dataset.state = store.connection;
   };
-  const offs = [store.on("params", render), store.on("usage", render), store.on("connection", render)];
+  const offs = [
+    store.on("params", render),
+    store.on("usage", render),
+    store.on("connection", render),
+    store.on("message", render),
+    store.on("conversation", render),
+    store.on("models", render),
+  ];
   render();
   return { el, dispose: () => offs.forEach((off) => off()) };
 }

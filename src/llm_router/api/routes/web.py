@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from mimetypes import guess_type
 from os import PathLike
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.types import Scope
 
 from llm_router.web import WEB_DIST
@@ -23,7 +24,8 @@ PLACEHOLDER = """<!doctype html><html><head><meta charset="utf-8"><title>llm-rou
 
 class WebFiles(StaticFiles):
     """The build's files with cache headers: hashed ``assets/`` never change (cache for a year); every
-    other file, ``index.html`` above all, is revalidated so a new build is picked up at once."""
+    other file, ``index.html`` above all, is revalidated so a new build is picked up at once. Text files
+    go out gzipped when the browser accepts it, from the ``.gz`` the build wrote beside them."""
 
     def file_response(
         self,
@@ -32,10 +34,24 @@ class WebFiles(StaticFiles):
         scope: Scope,
         status_code: int = 200,
     ) -> Response:
-        response = super().file_response(full_path, stat_result, scope, status_code)
+        gz = f"{os.fspath(full_path)}.gz"
+        if accepts_gzip(scope) and os.path.isfile(gz):
+            media_type = guess_type(os.fspath(full_path))[0] or "application/octet-stream"
+            response: Response = FileResponse(gz, status_code=status_code, media_type=media_type)
+            response.headers["content-encoding"] = "gzip"
+        else:
+            response = super().file_response(full_path, stat_result, scope, status_code)
+        response.headers["vary"] = "accept-encoding"
         immutable = scope["path"].startswith("/assets/")
         response.headers["cache-control"] = "public, max-age=31536000, immutable" if immutable else "no-cache"
         return response
+
+
+def accepts_gzip(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"accept-encoding":
+            return b"gzip" in value.lower()
+    return False
 
 
 def mount_web(app: FastAPI) -> None:

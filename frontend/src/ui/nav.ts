@@ -1,0 +1,73 @@
+// Browser history as a phone user expects it: opening a conversation, the drawer, settings or the model
+// picker pushes an entry, and Back closes the top layer or returns to the previous conversation, staying
+// in the app. Layers are a stack mirrored by history entries ({layers: n}); closing a layer from the UI
+// consumes its entry with history.back(), and navigation waits for that before pushing.
+type Close = () => void;
+
+interface NavState {
+  layers: number;
+}
+
+export class Nav {
+  private readonly layers: Close[] = [];
+  private pendingBacks = 0;
+  private queued: string | null = null;
+
+  constructor(private readonly onRoute: () => void) {
+    window.addEventListener("popstate", (event) => this.onPop(event.state as NavState | null));
+  }
+
+  /** A layer opened: Back will close it. */
+  openLayer(close: Close): void {
+    this.layers.push(close);
+    history.pushState({ layers: this.layers.length } satisfies NavState, "", location.href);
+  }
+
+  /** Closes a layer from the UI (close button, scrim, Esc): hides it and drops its history entry. */
+  dismiss(close: Close): void {
+    const index = this.layers.lastIndexOf(close);
+    if (index >= 0) {
+      const dropped = this.layers.length - index;
+      const above = this.layers.splice(index);
+      this.pendingBacks += dropped;
+      history.go(-dropped);
+      above.slice(1).forEach((c) => c());
+    }
+    close();
+  }
+
+  /** Closes the top layer, as Back would; false when nothing is open. */
+  closeTop(): boolean {
+    const top = this.layers.at(-1);
+    if (!top) return false;
+    this.dismiss(top);
+    return true;
+  }
+
+  get depth(): number {
+    return this.layers.length;
+  }
+
+  /** Goes to a route (`#/c/<id>` or `#/`) with a new history entry. */
+  go(url: string): void {
+    if (this.pendingBacks > 0) this.queued = url;
+    else if ((location.hash || "#/") !== url) history.pushState({ layers: 0 } satisfies NavState, "", url);
+  }
+
+  private onPop(state: NavState | null): void {
+    if (this.pendingBacks > 0) {
+      this.pendingBacks = 0;
+      const url = this.queued;
+      this.queued = null;
+      if (url !== null) this.go(url);
+      return;
+    }
+    const target = state?.layers ?? 0;
+    let closed = false;
+    while (this.layers.length > target) {
+      this.layers.pop()?.();
+      closed = true;
+    }
+    if (!closed) this.onRoute();
+  }
+}
