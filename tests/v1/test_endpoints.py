@@ -83,8 +83,13 @@ def test_count_tokens_asks_anthropic_and_estimates_elsewhere(
     assert fake_provider.requests[-1].path == "/v1/messages/count_tokens"
     assert estimated.headers["x-llm-router-token-count"] == "estimate"
     assert estimated.parse().input_tokens == 6  # 24 characters / 4
-    assert len(fake_provider.requests) == 1  # the estimate asked nobody, and no call was billed
-    assert v1_app.logs() == []
+    assert len(fake_provider.requests) == 1  # the estimate asked nobody
+    rows = v1_app.wait_logs(2)  # counted in the log, billed as nothing
+    assert {(r["route"], r["cost"], r["tokens_in"], r["usage_estimated"]) for r in rows} == {
+        ("count_tokens", 0.0, 0, False),
+        ("count_tokens", 0.0, 0, True),
+    }
+    assert {r["attempts"][0]["counted_tokens"] for r in rows} == {6, upstream.parse().input_tokens}
 
 
 @sqlite_only
@@ -102,3 +107,22 @@ def test_preflight_and_unknown_paths(v1_app: V1App) -> None:
     assert (error["type"], error["error"]["type"]) == ("error", "not_found_error")  # Anthropic's shape
     assert "base URL should be" in error["error"]["message"]
     assert "(without /v1)" in error["error"]["message"]
+
+
+@sqlite_only
+def test_no_cloud_holds_for_embeddings_and_completions(
+    v1_app: V1App, fake_provider: FakeProvider, local_provider: FakeProvider
+) -> None:
+    client = v1_app.openai()
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.embeddings.create(model=EMBEDDER, input="my diary #no_cloud")
+    assert refused.value.code == "policy_refusal"
+    with pytest.raises(openai.BadRequestError):
+        client.completions.create(model=OPENAI_MODEL, prompt="my diary #no_cloud", max_tokens=5)
+    assert fake_provider.requests == []  # nothing reached the cloud
+
+    result = client.embeddings.create(model="ollama/nomic-embed-text", input="my diary #no_cloud")
+    assert len(result.data) == 1
+    sent = local_provider.requests[-1]
+    assert sent.path == "/v1/embeddings"
+    assert "#no_cloud" not in str(sent.json)

@@ -95,7 +95,7 @@ def test_anthropic_body_headers_and_events_pass_through(v1_app: V1App, fake_prov
     assert '"cache_read_input_tokens":4000' in raw
     [row] = v1_app.wait_logs(1)
     assert (row["tokens_in"], row["tokens_out"], row["tokens_cached"]) == (5000, 12, 4000)
-    assert row["attempts"][-1]["tokens_cache_write"] == 600
+    assert row["tokens_cache_write"] == 600
     priced = cost_of(
         "anthropic",
         ANTHROPIC_MODEL,

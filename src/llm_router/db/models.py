@@ -208,6 +208,7 @@ class UsageEvent(Base):
     tokens_out: Mapped[int] = mapped_column(Integer, default=0)
     tokens_reasoning: Mapped[int] = mapped_column(Integer, default=0)
     tokens_cached: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_cache_write: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     usage_estimated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     cost: Mapped[float | None] = mapped_column(Float, default=None)
     saving: Mapped[float | None] = mapped_column(Float, default=None)

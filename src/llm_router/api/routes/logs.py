@@ -36,6 +36,7 @@ class LogEntry(BaseModel):
     tokens_out: int
     tokens_reasoning: int
     tokens_cached: int
+    tokens_cache_write: int
     usage_estimated: bool  # tokens counted here (the upstream reported none); cost priced from them
     cost: float | None
     saving: float | None

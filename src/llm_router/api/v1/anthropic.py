@@ -47,8 +47,12 @@ async def count_tokens(call: V1Call) -> Response:
             answer = await call.forward_once(model, replace(chat, raw=raw))
         except UpstreamError as exc:
             return failure_response("anthropic", upstream_failure(exc))
+        counted = orjson.loads(answer).get("input_tokens") if answer.startswith(b"{") else None
+        call.record_count(model, body.model, counted if isinstance(counted, int) else 0, estimated=False)
         return Response(answer, 200, {ESTIMATE_HEADER: "upstream"}, media_type="application/json")
-    return json_response({"input_tokens": estimate_tokens(chat)}, {ESTIMATE_HEADER: "estimate"})
+    estimate = estimate_tokens(chat)
+    call.record_count(model, body.model, estimate, estimated=True)
+    return json_response({"input_tokens": estimate}, {ESTIMATE_HEADER: "estimate"})
 
 
 def estimate_tokens(chat: ChatRequest) -> int:

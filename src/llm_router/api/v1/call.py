@@ -133,6 +133,23 @@ class RoutedCall:
         model = plan.local or plan.chain[0]
         return model, replace(plan.request, model=model.model_id)
 
+    def record_count(self, model: ResolvedModel, requested: str, tokens: int, *, estimated: bool) -> None:
+        """A token count as a usage row: free (no tokens spent, $0), but visible in the log, since a
+        client such as Claude Code may send many (its ``/context`` sends one per part)."""
+        event = UsageEvent(
+            owner_id=self.principal.user_id,
+            source="anthropic",
+            provider=model.provider.name,
+            model=model.id,
+            requested_model=requested,
+            route="count_tokens",
+            api_token_id=self.principal.token_id,
+            cost=0.0,
+            usage_estimated=estimated,
+            attempts=[{"model": model.id, "provider": model.provider.name, "counted_tokens": tokens}],
+        )
+        self.writer.submit(lambda: event)
+
     async def forward_once(self, model: ResolvedModel, request: ChatRequest) -> bytes:
         """The upstream's own answer to a pass-through request that is not a routed call (a token
         count); raises ``UpstreamError``."""

@@ -86,6 +86,7 @@ class RouteReport:
             tokens_out=usage.output_tokens,
             tokens_reasoning=usage.reasoning_tokens,
             tokens_cached=usage.cached_tokens,
+            tokens_cache_write=usage.cache_write_tokens,
             usage_estimated=self.usage_estimated and not self.cache_hit,
             cost=self.cost,
             saving=self.saving,
@@ -328,8 +329,6 @@ class RouteRun:
                 attempts[-1].update(
                     tokens_in=self._usage.input_tokens, tokens_out=self._usage.output_tokens, cost=price
                 )
-                if self._usage.cache_write_tokens:  # the row's columns hold cache reads, not writes
-                    attempts[-1]["tokens_cache_write"] = self._usage.cache_write_tokens
         else:
             cost, saving = self._spent, self._saving
         model, provider = self.who

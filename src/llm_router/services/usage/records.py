@@ -38,6 +38,7 @@ class UsageEvent:
     tokens_out: int = 0
     tokens_reasoning: int = 0
     tokens_cached: int = 0
+    tokens_cache_write: int = 0  # input tokens written to the provider's prompt cache (priced higher)
     usage_estimated: bool = False  # counted here: the upstream reported no usage (see estimate.py)
     cost: float | None = None
     saving: float | None = None

@@ -33,7 +33,8 @@ GROUP_COLUMNS: dict[str, Any] = {
 EXPORT_COLUMNS = (
     "id", "created_at", "owner_id", "source", "provider", "model", "requested_model", "route",
     "device_id", "api_token_id", "conversation_id", "message_id", "status", "error_kind", "cache_hit",
-    "tokens_in", "tokens_out", "tokens_reasoning", "tokens_cached", "cost", "saving", "latency_ms", "ttft_ms",
+    "tokens_in", "tokens_out", "tokens_reasoning", "tokens_cached", "tokens_cache_write", "cost", "saving",
+    "latency_ms", "ttft_ms",
 )  # fmt: skip
 
 
