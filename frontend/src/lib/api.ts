@@ -1,19 +1,5 @@
 // The /api client: JSON in and out, the device id on every request, errors as ApiError.
-import type {
-  AuthStatus,
-  Conversation,
-  ConversationSummary,
-  ImportReport,
-  Message,
-  ModelsInfo,
-  Page,
-  PageQuery,
-  ProviderKey,
-  Reasoning,
-  SearchResult,
-  SendResult,
-  UsageSummary,
-} from "./types";
+import type { AuthStatus, BudgetStatus, Conversation, ConversationSummary, ImportReport, Message, ModelsInfo, Page, PageQuery, ProviderKey, Reasoning, SearchResult, SendResult, UsageSummary } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -147,6 +133,10 @@ export class Api {
   models(): Promise<ModelsInfo> {
     return this.request("GET", "/api/models");
   }
+  budget(): Promise<BudgetStatus> {
+    return this.request("GET", "/api/budget");
+  }
+
   usage(scope: "overall" | "device" | "conversation", conversationId?: string): Promise<UsageSummary> {
     const query = new URLSearchParams({ scope });
     if (conversationId) query.set("conversation_id", conversationId);

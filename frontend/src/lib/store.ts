@@ -1,6 +1,6 @@
 // Application state in one place. Changes are announced by typed events; renderers subscribe.
 import { Emitter } from "./emitter";
-import type { Conversation, ConversationSummary, Message, ModelsInfo, Reasoning, UsageSummary } from "./types";
+import type { BudgetStatus, Conversation, ConversationSummary, Message, ModelsInfo, Reasoning, UsageSummary } from "./types";
 
 export type Connection = "online" | "reconnecting" | "offline";
 
@@ -23,7 +23,7 @@ interface StoreEvents extends Record<string, unknown> {
   list: readonly ConversationSummary[];
   models: ModelsInfo;
   params: Params;
-  usage: { conversation: UsageSummary | null; overall: UsageSummary | null };
+  usage: { conversation: UsageSummary | null; overall: UsageSummary | null; budget?: BudgetStatus | null };
   connection: Connection;
 }
 

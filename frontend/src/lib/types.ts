@@ -94,6 +94,12 @@ export interface ModelsInfo {
   hint: string | null;
 }
 
+/** ``GET /api/budget``: the worst of the user's limits (``warning`` from 80 %, ``exceeded`` at 100 %). */
+export interface BudgetStatus {
+  state: "none" | "ok" | "warning" | "exceeded";
+  lines: { scope: string; period: "day" | "month"; limit_usd: number; spent_usd: number; fraction: number; state: string }[];
+}
+
 export interface UsageSummary {
   scope: string;
   requests: number;

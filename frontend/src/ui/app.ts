@@ -8,7 +8,6 @@ import { Controller } from "./controller";
 import { h, iconButton, type Component } from "./dom";
 import { Nav } from "./nav";
 import { modelPicker, rememberModel } from "./picker";
-import { settingsPanel } from "./settings";
 import { Sidebar } from "./sidebar";
 import { statusLine } from "./statusline";
 import { toggleTheme } from "./theme";
@@ -53,13 +52,26 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
     settings = null;
     if (settingsOpener instanceof HTMLElement) settingsOpener.focus(); // focus goes back where it was
   };
-  const openSettings = (): void => {
+  // Settings (keys, your data, usage dashboard, admin screens) are a chunk of their own, fetched once the
+  // chat is idle: the first screen stays small, and opening settings is instant once it has arrived.
+  type SettingsModule = typeof import("./settings");
+  let settingsModule: SettingsModule | null = null;
+  const loadSettings = (): Promise<SettingsModule> =>
+    import("./settings").then((module) => (settingsModule = module));
+  const showSettings = ({ settingsPanel }: SettingsModule): void => {
     if (settings) return;
-    settingsOpener = document.activeElement;
     settings = settingsPanel(api, auth, () => nav.dismiss(hideSettings));
     root.append(settings.el);
     nav.openLayer(hideSettings);
   };
+  const openSettings = (): void => {
+    if (settings) return;
+    settingsOpener = document.activeElement;
+    if (settingsModule) showSettings(settingsModule);
+    else void loadSettings().then(showSettings);
+  };
+  const idle = window.requestIdleCallback ?? ((run: () => void) => window.setTimeout(run, 1500));
+  idle(() => void loadSettings().catch(() => undefined));
   const topbar = h(
     "header",
     { class: "topbar" },

@@ -1,7 +1,7 @@
 // What the user's actions do: talks to the API, updates the store, starts streams. No rendering here.
 import { ApiError, type Api } from "../lib/api";
 import { helpLines, isCommand, parseCommand, type CommandContext, type ExportFormat } from "../lib/commands";
-import { downloadUrl } from "./data";
+import { downloadUrl } from "./download";
 import { formatCost, formatTokens } from "../lib/format";
 import type { Store } from "../lib/store";
 import type { Conversation, Message, Reasoning, SearchResult, UsageSummary } from "../lib/types";
@@ -173,11 +173,12 @@ export class Controller implements CommandContext, MessageActions, PagingActions
 
   async refreshUsage(): Promise<void> {
     const id = this.store.conversation?.id;
-    const [overall, conversation] = await Promise.all([
+    const [overall, conversation, budget] = await Promise.all([
       this.api.usage("overall").catch(() => null),
       id ? this.api.usage("conversation", id).catch(() => null) : Promise.resolve(null),
+      this.api.budget().catch(() => null),
     ]);
-    this.store.setUsage({ overall, conversation });
+    this.store.setUsage({ overall, conversation, budget });
   }
 
   // -- SidebarActions --------------------------------------------------------------------------

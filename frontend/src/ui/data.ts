@@ -4,14 +4,6 @@ import { ApiError, type Api } from "../lib/api";
 import type { ImportReport } from "../lib/types";
 import { h } from "./dom";
 
-/** Start a download of a same-origin URL (the session cookie goes along; no page change). */
-export function downloadUrl(url: string): void {
-  const link = h("a", { href: url, download: "" });
-  document.body.append(link);
-  link.click();
-  link.remove();
-}
-
 function reportLines(report: ImportReport): HTMLElement[] {
   return report.items.map((item) =>
     h(

@@ -24,6 +24,7 @@ export function statusLine(store: Store, openPicker: () => void): Component {
     tokens: cell("tokens"),
     cost: cell("cost"),
     context: h("span", { class: "sl-context", "data-field": "context", role: "meter", "aria-label": "context used", "aria-valuemin": "0", "aria-valuemax": "100" }, h("span", { class: "gauge", "aria-hidden": "true" }, bar), cell("context-pct")),
+    budget: cell("budget"),
     connection: cell("connection"),
   };
   const el = h("footer", { class: "statusline", "aria-label": "status" }, ...Object.values(fields));
@@ -50,6 +51,20 @@ export function statusLine(store: Store, openPicker: () => void): Component {
     );
     fields.cost.title = "this conversation / overall";
     el.dataset.live = String(live !== undefined);
+    // From 80 % of a dollar limit the line says so; at 100 % new turns are refused (the server's 402).
+    const budget = store.usage.budget;
+    const worst = budget?.lines.reduce((a, b) => (b.fraction > a.fraction ? b : a), budget.lines[0]);
+    const warn = budget && worst && (budget.state === "warning" || budget.state === "exceeded");
+    fields.budget.hidden = !warn;
+    fields.budget.dataset.state = warn ? budget.state : "";
+    fields.budget.replaceChildren(
+      ...(warn ? [h("span", { class: "sl-budget-label" }, "budget "), `${Math.min(999, Math.round(worst.fraction * 100))}%`] : []),
+    );
+    const usd = (v: number): string => `$${v.toFixed(v < 1 ? 4 : 2)}`; // limits are often cents
+    fields.budget.title = warn
+      ? `${worst.period} budget: ${usd(worst.spent_usd)} of ${usd(worst.limit_usd)}` +
+        (budget.state === "exceeded" ? " — new answers from paid models are refused until it resets" : "")
+      : "";
     // The prompt of the latest answer is what the model's window held last.
     const last = store.conversation?.messages.findLast((m) => m.role === "assistant" && m.tokens_in > 0);
     const window = info?.capabilities?.context_window ?? 0;
