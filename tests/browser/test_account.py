@@ -44,7 +44,7 @@ def test_password_change_from_settings(pages: PageFactory) -> None:
     page.get_by_role("button", name="create & sign in").click()
     page.get_by_role("button", name="settings").click()
     page.get_by_label("current password").fill("first password 1")
-    page.get_by_label("new password").fill("second password 2")
+    page.get_by_label("new password", exact=True).fill("second password 2")  # not "new password for …"
     page.get_by_role("button", name="change password").click()
     expect(page.get_by_role("dialog", name="settings")).to_contain_text("password changed")
     page.get_by_role("button", name="sign out").click()
