@@ -39,10 +39,12 @@ def test_admin_creates_user_and_token_then_revokes_it(pages: PageFactory, viewpo
 
     panel.get_by_label("token name").fill("ci")
     panel.get_by_label("token daily budget").fill("2.5")
+    panel.get_by_label("token expiry").select_option(label="expires in 30 days")
     panel.get_by_role("button", name="create token").click()
     token = panel.locator(".token-value").inner_text()
     assert token
     expect(panel.locator(".token-list li").first).to_contain_text("ci · ")
+    expect(panel.locator(".token-list li").first).to_contain_text(" · expires ")
     panel.locator(".users-section").scroll_into_view_if_needed()
     screenshot(page, f"settings-admin-{size}")
 

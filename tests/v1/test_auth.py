@@ -11,6 +11,7 @@ import anthropic
 import httpx
 import openai
 import pytest
+from sqlalchemy import select
 
 from llm_router.cli.main import main
 from llm_router.core.settings import Settings
@@ -184,6 +185,11 @@ def test_api_tokens_endpoint_creates_lists_and_revokes(
         assert httpx.delete(f"{v1.url}/api/tokens/{listed[0]['id']}").status_code == 204
         assert httpx.get(f"{v1.url}/api/tokens").json()["items"][0]["revoked_at"] is not None
         assert httpx.delete(f"{v1.url}/api/tokens/{'0' * 32}").status_code == 404
+        weekly = httpx.post(f"{v1.url}/api/tokens", json={"name": "weekly", "expires_in_days": 7}).json()
+        assert weekly["expires_at"] is not None
+        assert httpx.get(f"{v1.url}/api/tokens").json()["items"][0]["expires_at"] == weekly["expires_at"]
+        refused = httpx.post(f"{v1.url}/api/tokens", json={"name": "x", "expires_in_days": 0})
+        assert refused.status_code == 422
     finally:
         v1.stop()
 
@@ -239,3 +245,47 @@ def test_the_response_cache_is_per_user(
     # the same request from another user goes upstream: answers are never shared between users
     assert ask("bob") == ("for bob", None)
     assert len([r for r in fake_provider.requests if r.path.endswith("/chat/completions")]) == 2
+
+
+def test_an_expired_token_is_refused_and_a_cached_acceptance_does_not_outlive_it(
+    v1_app: V1App, tokens: dict[str, str], cli: Callable[..., str]
+) -> None:
+    from datetime import timedelta
+
+    from llm_router.core.ids import utcnow
+
+    expiring = cli("token", "create", "--user", "alice", "--name", "ci", "--expires-days", "30")
+    client = v1_app.openai(expiring)
+    assert client.models.list().data  # valid now: 30 days to go
+    alice = {"id": ""}
+
+    async def soon(db: Database) -> None:  # a token that runs out in a moment, made the way the API does
+        alice["id"] = await find_user_id(db, "alice")
+        _info, plain = await create_token(db, alice["id"], "short", utcnow() + timedelta(seconds=1.5))
+        alice["short"] = plain
+
+    run_db(v1_app.settings, soon)
+    short = v1_app.openai(alice["short"])
+    assert short.models.list().data  # accepted, and the acceptance is cached (5 s)…
+    wait_until(  # …but never past the token's end
+        lambda: (
+            httpx.get(
+                f"{v1_app.url}/v1/models", headers={"authorization": f"Bearer {alice['short']}"}, timeout=10
+            ).status_code
+        ),
+        accept=lambda status: status == 401,
+        timeout=10,
+        message="the expired token refused",
+    )
+
+    async def expire(db: Database) -> None:  # the 30-day token's end arrives
+        async with db.write() as session:
+            row = await session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(expiring)))
+            assert row is not None
+            assert row.expires_at is not None
+            assert timedelta(days=29) < row.expires_at - utcnow() <= timedelta(days=30)
+            row.expires_at = utcnow() - timedelta(seconds=1)
+
+    run_db(v1_app.settings, expire)
+    with pytest.raises(openai.AuthenticationError):
+        v1_app.openai(expiring).models.list()

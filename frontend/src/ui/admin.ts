@@ -10,6 +10,7 @@ interface Token {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  expires_at: string | null;
 }
 interface UserRow {
   id: string;
@@ -40,7 +41,7 @@ export function tokensSection(api: Api, isAdmin: boolean): HTMLElement {
           h(
             "li",
             {},
-            h("span", {}, `${t.name || "unnamed"} · ${t.prefix}… · last used ${when(t.last_used_at)}${t.revoked_at ? " · revoked" : ""}`),
+            h("span", {}, `${t.name || "unnamed"} · ${t.prefix}… · last used ${when(t.last_used_at)}${t.expires_at ? ` · expires ${when(t.expires_at)}` : ""}${t.revoked_at ? " · revoked" : ""}`),
             t.revoked_at ? null : button("revoke", () => void api.request("DELETE", `/api/tokens/${t.id}`).then(load, status.fail)),
           ),
         ),
@@ -49,10 +50,12 @@ export function tokensSection(api: Api, isAdmin: boolean): HTMLElement {
     }, status.fail);
   const name = h("input", { "aria-label": "token name", placeholder: "token name (e.g. laptop scripts)" });
   const budget = h("input", { "aria-label": "token daily budget", placeholder: "daily $ limit (optional)", inputmode: "decimal" });
-  const form = h("form", { class: "key-form" }, name, isAdmin ? budget : null, h("button", { type: "submit", class: "btn" }, "create token"));
+  const expiry = h("select", { "aria-label": "token expiry" }, ...[["", "never expires"], ["7", "expires in 7 days"], ["30", "expires in 30 days"], ["90", "expires in 90 days"], ["365", "expires in a year"]].map(([value, label]) => h("option", { value }, label)));
+  const form = h("form", { class: "key-form" }, name, expiry, isAdmin ? budget : null, h("button", { type: "submit", class: "btn" }, "create token"));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    api.request<Token & { token: string }>("POST", "/api/tokens", { name: name.value.trim() }).then(async (created) => {
+    const days = expiry.value ? { expires_in_days: Number(expiry.value) } : {};
+    api.request<Token & { token: string }>("POST", "/api/tokens", { name: name.value.trim(), ...days }).then(async (created) => {
       const daily = Number(budget.value);
       if (isAdmin && budget.value.trim() && Number.isFinite(daily)) {
         await api.request("PUT", `/api/admin/tokens/${created.id}/budget`, { daily_usd: daily });

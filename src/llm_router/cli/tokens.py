@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from llm_router.cli.support import fail, run_with_database
@@ -20,6 +21,12 @@ def register_token_commands(sub: argparse._SubParsersAction[argparse.ArgumentPar
     create = actions.add_parser("create", help="create a token and print it (shown once)")
     create.add_argument("--user", required=True, help="the user the token acts as")
     create.add_argument("--name", default="", help="a label to tell tokens apart")
+    create.add_argument(
+        "--expires-days",
+        type=int,
+        default=None,
+        help="refuse the token after this many days (default: never)",
+    )
     create.set_defaults(handler=cmd_token_create)
     listing = actions.add_parser("list", help="list a user's tokens (never the tokens themselves)")
     listing.add_argument("--user", required=True)
@@ -32,11 +39,13 @@ def register_token_commands(sub: argparse._SubParsersAction[argparse.ArgumentPar
 
 def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
     from llm_router.core.errors import AppError
+    from llm_router.core.ids import utcnow
     from llm_router.services.accounts import tokens
 
     async def work(db: Database) -> str:
         user_id = await tokens.find_user_id(db, args.user)
-        _info, plain = await tokens.create_token(db, user_id, args.name)
+        expires_at = utcnow() + timedelta(days=args.expires_days) if args.expires_days else None
+        _info, plain = await tokens.create_token(db, user_id, args.name, expires_at)
         return plain
 
     try:

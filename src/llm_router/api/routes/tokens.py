@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from llm_router.api.deps import CurrentUser, DatabaseDep
+from llm_router.core.ids import utcnow
 from llm_router.services.accounts import tokens as token_service
 
 router = APIRouter(prefix="/api/tokens", tags=["tokens"])
@@ -16,6 +17,9 @@ router = APIRouter(prefix="/api/tokens", tags=["tokens"])
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(default="", max_length=100, description="A label to tell tokens apart.")
+    expires_in_days: int | None = Field(
+        default=None, ge=1, le=3650, description="Refused after this many days; leave out for no expiry."
+    )
 
 
 class TokenPublic(BaseModel):
@@ -25,6 +29,7 @@ class TokenPublic(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None = Field(description="Refused from then on; null: never.")
 
     @classmethod
     def of(cls, info: token_service.TokenInfo) -> TokenPublic:
@@ -35,6 +40,7 @@ class TokenPublic(BaseModel):
             created_at=info.created_at,
             last_used_at=info.last_used_at,
             revoked_at=info.revoked_at,
+            expires_at=info.expires_at,
         )
 
 
@@ -53,7 +59,8 @@ async def list_tokens(user: CurrentUser, db: DatabaseDep) -> TokenList:
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create an API token (shown once)")
 async def create_token(body: TokenCreate, user: CurrentUser, db: DatabaseDep) -> TokenCreated:
-    info, plain = await token_service.create_token(db, user.id, body.name)
+    expires_at = utcnow() + timedelta(days=body.expires_in_days) if body.expires_in_days else None
+    info, plain = await token_service.create_token(db, user.id, body.name, expires_at)
     return TokenCreated(**TokenPublic.of(info).model_dump(), token=plain)
 
 

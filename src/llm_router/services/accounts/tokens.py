@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, event, select, update
+from sqlalchemy import Table, event, or_, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from llm_router.core.errors import AppError, NotFound
@@ -50,6 +50,7 @@ class TokenInfo:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None = None
 
 
 def hash_token(token: str) -> str:
@@ -57,13 +58,24 @@ def hash_token(token: str) -> str:
 
 
 def _info(row: ApiToken) -> TokenInfo:
-    return TokenInfo(row.id, row.name, row.prefix, row.created_at, row.last_used_at, row.revoked_at)
+    return TokenInfo(
+        row.id, row.name, row.prefix, row.created_at, row.last_used_at, row.revoked_at, row.expires_at
+    )
 
 
-async def create_token(db: Database, user_id: str, name: str = "") -> tuple[TokenInfo, str]:
-    """A new token for the user; the plain value is returned here once and never stored."""
+async def create_token(
+    db: Database, user_id: str, name: str = "", expires_at: datetime | None = None
+) -> tuple[TokenInfo, str]:
+    """A new token for the user (refused from ``expires_at`` on, when given); the plain value is returned
+    here once and never stored."""
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user_id, name=name.strip()[:100], token_hash=hash_token(plain), prefix=plain[:12])
+    row = ApiToken(
+        user_id=user_id,
+        name=name.strip()[:100],
+        token_hash=hash_token(plain),
+        prefix=plain[:12],
+        expires_at=expires_at,
+    )
     async with db.write() as session:
         session.add(row)
         await session.flush()
@@ -143,11 +155,12 @@ class TokenVerifier:
         async with self.db.read() as session:
             found = (
                 await session.execute(
-                    select(ApiToken.id, User.id, User.username, ApiToken.last_used_at)
+                    select(ApiToken.id, User.id, User.username, ApiToken.last_used_at, ApiToken.expires_at)
                     .join(User, User.id == ApiToken.user_id)
                     .where(
                         ApiToken.token_hash == digest,
                         ApiToken.revoked_at.is_(None),
+                        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
                         User.disabled.is_(False),
                     )
                 )
@@ -161,7 +174,11 @@ class TokenVerifier:
         last_used: datetime | None = found[3]
         if last_used is None or utcnow() - last_used > TOUCH_EVERY:
             self._touch(principal.token_id)
-        self._cache[digest] = (now + self.ttl, principal)
+        expires_at: datetime | None = found[4]
+        lifetime = self.ttl
+        if expires_at is not None:  # a cached acceptance never outlives the token
+            lifetime = min(lifetime, (expires_at - utcnow()).total_seconds())
+        self._cache[digest] = (now + lifetime, principal)
         return principal
 
 
