@@ -1,6 +1,6 @@
 """Dollar budgets: an admin's daily limit refuses the next chat turn and the next ``/v1`` call in both
 protocols' shapes (402) once spent, lets the answer that crossed it finish, still lets local models answer,
-and holds for a second app instance on the same database."""
+and holds for a second server process on the same PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from llm_router.api.app import create_app
 from llm_router.db.models import OWNER_USER_ID
 from tests.support.chat import wait_final
-from tests.support.server import LiveServer
+from tests.support.server import LiveServer, ServerProcess
 from tests.support.v1 import ANTHROPIC_MODEL, LOCAL_MODEL, OPENAI_MODEL, V1App
 
 TINY = 0.000_000_1  # below the price of any priced answer, above $0
@@ -33,6 +33,28 @@ def _set_user_budget(c: httpx.Client, daily: float | None) -> dict[str, Any]:
 def _ask_openai(app: V1App, model: str = OPENAI_MODEL) -> str:
     reply = app.openai().chat.completions.create(model=model, messages=[{"role": "user", "content": "hi"}])
     return reply.choices[0].message.content or ""
+
+
+def _second_server(v1_app: V1App) -> LiveServer | ServerProcess:
+    settings = v1_app.settings
+    if settings.effective_database_url.startswith("sqlite"):
+        return LiveServer(create_app(settings)).start()
+    env = {
+        "LLM_ROUTER_DATABASE_URL": settings.effective_database_url,
+        "LLM_ROUTER_DATA_DIR": str(settings.data_dir),  # the same vault master key
+        "LLM_ROUTER_PROVIDERS_FILE": str(settings.providers_file),
+        "LLM_ROUTER_AUTH": "none",
+        "LLM_ROUTER_LOG_LEVEL": "WARNING",
+        **{
+            name: ""
+            for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENROUTER_API_KEY", "OLLAMA_BASE_URL")
+        },
+    }
+    if settings.routes is not None:
+        env["LLM_ROUTER_ROUTES"] = str(settings.routes)
+    cwd = settings.data_dir.parent / "second-process"
+    cwd.mkdir(exist_ok=True)
+    return ServerProcess(env, cwd=cwd).start(timeout=120)
 
 
 def _chat_turn(c: httpx.Client, conversation_id: str, model: str) -> httpx.Response:
@@ -86,8 +108,9 @@ def test_over_budget_refuses_chat_and_both_v1_protocols_but_not_local_models(v1_
         assert local_turn.status_code == 202, local_turn.text
         assert wait_final(c, local_turn.json()["assistant_message"]["id"])["status"] == "complete"
 
-        # a second app instance on the same database enforces the same budget (nothing in memory)
-        other = LiveServer(create_app(v1_app.settings)).start()
+        # a second server process on the same database enforces the same budget (nothing in memory);
+        # on SQLite, where one file serves one process, a second app instance in this process
+        other = _second_server(v1_app)
         try:
             with httpx.Client(base_url=other.url, timeout=30) as c2:
                 again = _chat_turn(c2, conversation["id"], OPENAI_MODEL)
@@ -95,7 +118,7 @@ def test_over_budget_refuses_chat_and_both_v1_protocols_but_not_local_models(v1_
                 _set_user_budget(c2, None)  # lifted there: both instances serve again
             assert _chat_turn(c, conversation["id"], OPENAI_MODEL).status_code == 202
         finally:
-            other.stop()
+            other.terminate() if isinstance(other, ServerProcess) else other.stop()
 
 
 def test_warning_at_80_percent_and_a_lower_personal_limit(v1_app: V1App) -> None:
