@@ -197,3 +197,17 @@ def test_a_fallback_from_a_translated_model_to_a_passed_through_one(
     assert '"text":"from "' in raw
     [row] = v1_app.wait_logs(1)
     assert [a["outcome"] for a in row["attempts"]] == ["upstream_error", "ok"]
+
+
+def test_an_empty_stream_passed_through_is_a_context_overflow_not_a_cut(
+    v1_app: V1App, fake_provider: FakeProvider
+) -> None:
+    """llama.cpp's server answers a prompt past its window with an empty 200 stream; the pass-through path
+    reads it as the translated path does."""
+    fake_provider.enqueue(Behaviour(context_window=5, stream_usage=False))
+    body = {"model": OPENAI_MODEL, "messages": [{"role": "user", "content": "word " * 50}], "stream": True}
+    response = httpx.post(f"{v1_app.url}/v1/chat/completions", json=body, timeout=10)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "context_length"
+    assert "retry" not in error["message"]

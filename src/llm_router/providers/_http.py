@@ -185,22 +185,36 @@ class SdkStreamModel:
             raise self._fail(exc, request.model, mid_stream=True) from None
         finally:
             await response.aclose()
-        closing = reader.end()
-        if closing is None:
+        for event in self.closing(reader.end(), request, received=received, started=started):
+            yield event
+
+    def closing(
+        self,
+        events: list[StreamEvent] | None,
+        request: ChatRequest,
+        *,
+        received: bool,
+        started: float,
+        via: str = "",
+    ) -> list[StreamEvent]:
+        """A finished call's closing events (``Usage``, ``Finish``), logged in one line. ``None`` (no proper
+        end) is a cut stream, or with nothing received at all, how a local server answers a prompt past its
+        window: both the translated and the passed-through path read it the same way."""
+        if events is None:
             cut = errors.cut_short(self.provider, request.model, empty=not received)
             raise self._fail(cut, request.model, mid_stream=True)
-        for event in closing:
-            yield event
-        usage = next((e for e in closing if isinstance(e, Usage)), Usage())
+        usage = next((e for e in events if isinstance(e, Usage)), Usage())
         self.log.info(
-            "upstream %s/%s: %s in %d ms, %d in / %d out tokens",
+            "upstream %s/%s%s: %s in %d ms, %d in / %d out tokens",
             self.provider,
             request.model,
-            getattr(closing[-1], "reason", "?"),
+            via,
+            getattr(events[-1], "reason", "?") if events else "?",
             (time.monotonic() - started) * 1000,
             usage.input_tokens,
             usage.output_tokens,
         )
+        return events
 
     async def post_json(self, path: str, body: dict[str, Any], model: str) -> Any:
         """One non-streamed JSON call to another endpoint of the same API (images, embeddings…), with

@@ -25,7 +25,7 @@ import httpx2
 import orjson
 
 from llm_router.providers import errors
-from llm_router.providers.base import ChatRequest, RawRequest, StreamEvent, UpstreamError, Usage, WireBytes
+from llm_router.providers.base import ChatRequest, RawRequest, StreamEvent, UpstreamError, WireBytes
 from llm_router.providers.config import Timeouts
 
 
@@ -53,6 +53,15 @@ class Forwarder(Protocol):
     def raw_url(self, path: str) -> str: ...
     def status_error(self, response: httpx2.Response) -> Exception: ...
     def _fail(self, exc: Exception, model: str, *, mid_stream: bool) -> UpstreamError: ...
+    def closing(
+        self,
+        events: list[StreamEvent] | None,
+        request: ChatRequest,
+        *,
+        received: bool,
+        started: float,
+        via: str = "",
+    ) -> list[StreamEvent]: ...
 
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
@@ -66,6 +75,7 @@ async def forward(model: Forwarder, request: ChatRequest, raw: RawRequest) -> As
     started = time.monotonic()
     response = await _send(model, request, raw, orjson.dumps(body))
     closing: list[StreamEvent] | None
+    received = False
     try:
         if body.get("stream") is not True:
             data = await response.aread()
@@ -85,25 +95,15 @@ async def forward(model: Forwarder, request: ChatRequest, raw: RawRequest) -> As
                 if block:
                     yield WireBytes(block, name)
                 for event in parsed:
+                    received = True
                     yield event
             closing = reader.end()
     except Exception as exc:
         raise model._fail(exc, request.model, mid_stream=True) from None
     finally:
         await response.aclose()
-    if closing is None:
-        raise model._fail(errors.cut_short(model.provider, request.model), request.model, mid_stream=True)
-    for event in closing:
+    for event in model.closing(closing, request, received=received, started=started, via=" (pass-through)"):
         yield event
-    usage = next((e for e in closing if isinstance(e, Usage)), Usage())
-    model.log.info(
-        "upstream %s/%s (pass-through): in %d ms, %d in / %d out tokens",
-        model.provider,
-        request.model,
-        (time.monotonic() - started) * 1000,
-        usage.input_tokens,
-        usage.output_tokens,
-    )
 
 
 async def _send(model: Forwarder, request: ChatRequest, raw: RawRequest, payload: bytes) -> httpx2.Response:
