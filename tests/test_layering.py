@@ -29,7 +29,7 @@ import pytest
 PACKAGE = "llm_router"
 SOURCE = Path(__file__).resolve().parents[1] / "src" / PACKAGE
 MAX_LINES = 400
-MAX_SERVICES_ENTRIES = 8
+MAX_SERVICES_ENTRIES = 10  # raised from 8 for library/ (prompts, presets, memory) and schedules/
 # Every entry of services/ is a room: a package (chat, routing, accounts, keys, search, usage, media…)
 ROOMS = tuple(sorted(p.name for p in (SOURCE / "services").iterdir() if (p / "__init__.py").is_file()))
 EXEMPT = {PACKAGE, f"{PACKAGE}.__main__"}  # importing the root package (``__version__``) is fine too
