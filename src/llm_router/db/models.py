@@ -54,6 +54,7 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     role: Mapped[str] = mapped_column(String(16), default="user")  # admin | user
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    memory_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # opt-in
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -130,6 +131,10 @@ class Conversation(Base):
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     total_cost: Mapped[float] = mapped_column(Float, default=0.0)
     import_source: Mapped[str | None] = mapped_column(String(200), default=None)  # e.g. "chatgpt:<id>"
+    # the user's memories join its system prompt (set from the user's setting when it is created)
+    memory: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    memory_seen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # messages read for
+    # memory proposals so far
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -295,3 +300,53 @@ class UsageDaily(Base):
     tokens_out: Mapped[int] = mapped_column(Integer, default=0)
     cost: Mapped[float] = mapped_column(Float, default=0.0)
     saving: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class Memory(Base):
+    """A fact about its owner: ``accepted`` ones join new conversations' system prompt; ``proposed`` ones
+    (from a cheap model) wait for the owner to accept or reject them."""
+
+    __tablename__ = "memories"
+    __table_args__ = (Index("ix_memories_owner_status", "owner_id", "status"),)
+
+    id: Mapped[str] = _id_column()
+    owner_id: Mapped[str] = _owner_column()
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="accepted")  # accepted | proposed
+    conversation_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("conversations.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Schedule(Base):
+    """A prompt run on a cron schedule in its owner's time zone; each run is one turn of its conversation.
+    A slot is claimed by moving ``next_run_at`` on in a conditional UPDATE: exactly one process runs it."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (Index("ix_schedules_due", "paused", "next_run_at"),)
+
+    id: Mapped[str] = _id_column()
+    owner_id: Mapped[str] = _owner_column()
+    name: Mapped[str] = mapped_column(String(200))
+    prompt: Mapped[str] = mapped_column(Text)
+    model: Mapped[str | None] = mapped_column(String(200), default=None)  # a model or route alias
+    schedule: Mapped[str] = mapped_column(String(200))  # as written: cron or "every weekday at 07:00"
+    cron: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    catch_up: Mapped[str] = mapped_column(String(8), default="once")  # once | skip
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    conversation_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("conversations.id", ondelete="SET NULL"), default=None
+    )
+    next_run_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_run_at: Mapped[datetime | None] = mapped_column(default=None)  # the slot last run (or skipped)
+    last_status: Mapped[str | None] = mapped_column(
+        String(16), default=None
+    )  # started|refused|failed|skipped
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    last_message_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

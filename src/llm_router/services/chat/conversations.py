@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from llm_router.core.errors import AppError, NotFound
 from llm_router.core.ids import new_id, utcnow
 from llm_router.db.engine import Database
-from llm_router.db.models import Conversation, Message
+from llm_router.db.models import Conversation, Message, User
 from llm_router.services.chat.tree import Tree, TreeNode, window
 
 RUNNING_STATUSES = ("pending", "streaming")
-EDITABLE_FIELDS = frozenset({"title", "model", "temperature", "reasoning", "system_prompt"})
+EDITABLE_FIELDS = frozenset({"title", "model", "temperature", "reasoning", "system_prompt", "memory"})
 
 
 MessageRow = Row[Any]
@@ -236,6 +236,10 @@ async def create_conversation(
 ) -> ConversationView:
     conversation = Conversation(id=new_id(), owner_id=owner_id, device_id=device_id, **_editable(fields))
     async with db.write() as session:
+        if "memory" not in fields:  # a new conversation follows the owner's memory setting
+            conversation.memory = bool(
+                await session.scalar(select(User.memory_enabled).where(User.id == owner_id))
+            )
         session.add(conversation)
     return ConversationView(conversation, [])
 

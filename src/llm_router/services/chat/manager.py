@@ -46,6 +46,9 @@ STOP_TIMEOUT = 10.0
 ProvidersOf = Callable[[str], Awaitable[ProviderRegistry]]
 """A user's view of the providers: the instance's, with the user's own keys and endpoints on top."""
 
+AnswerHook = Callable[[str, str], Awaitable[None]]
+"""Told (owner id, conversation id) after an answer completes, in the background (memory proposals)."""
+
 
 class GenerationManager:
     def __init__(
@@ -56,7 +59,9 @@ class GenerationManager:
         relay: RedisRelay | None = None,
         budgets: Budgets | None = None,
         on_usage: UsageObserver | None = None,
+        after_answer: AnswerHook | None = None,
     ) -> None:
+        self.after_answer = after_answer
         self.db = db
         self.budgets = budgets
         self.on_usage = on_usage  # told of each stored answer's usage row (metrics)
@@ -137,6 +142,14 @@ class GenerationManager:
             self.on_usage(job.usage_event)
         if job.spec.first_prompt is not None and job.final_status == "complete":
             self._spawn(self._title(job))
+        if self.after_answer is not None and job.final_status == "complete":
+            self._spawn(self._after_answer(self.after_answer, job.spec))
+
+    async def _after_answer(self, hook: AnswerHook, spec: turns.JobSpec) -> None:
+        try:
+            await hook(spec.owner_id, spec.conversation_id)
+        except Exception:  # background work never touches the answer
+            log.exception("after-answer work for conversation %s failed", spec.conversation_id)
 
     async def _title(self, job: GenerationJob) -> None:
         spec = job.spec

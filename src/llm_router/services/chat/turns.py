@@ -30,6 +30,7 @@ from llm_router.services.chat.conversations import (
     owned_message,
     tree_of,
 )
+from llm_router.services.chat.memory_prompt import memories_for, with_memory
 from llm_router.services.chat.titles import title_from_prompt
 from llm_router.services.chat.tree import Tree
 from llm_router.services.chat.turn_input import ModelChoice, TurnInput, TurnPlanner
@@ -66,8 +67,9 @@ class Turn:
 class _Loaded:
     """A conversation, its messages and its tree, read inside the turn's write transaction."""
 
-    def __init__(self, conversation: Conversation, messages: list[Message]) -> None:
+    def __init__(self, conversation: Conversation, messages: list[Message], memories: list[str]) -> None:
         self.conversation = conversation
+        self.memories = memories  # what joins the system prompt (``memory_prompt``)
         self.by_id = {m.id: m for m in messages}
         self.tree: Tree = tree_of(messages)
 
@@ -94,7 +96,8 @@ async def _load(session: AsyncSession, owner_id: str, conversation_id: str) -> _
     )
     if conversation is None:
         raise NotFound("conversation not found")
-    return _Loaded(conversation, await load_messages(session, conversation_id))
+    memories = await memories_for(session, owner_id) if conversation.memory else []
+    return _Loaded(conversation, await load_messages(session, conversation_id), memories)
 
 
 def history(path: list[Message]) -> tuple[ChatMessage, ...]:
@@ -120,6 +123,7 @@ def _plan(
     conversation: Conversation,
     params: dict[str, Any],
     turns: tuple[ChatMessage, ...],
+    memories: list[str],
 ) -> Plan:
     """Plan the turn and note the route (if any) in ``params``: regenerate and continue follow it."""
     reasoning: ReasoningLevel | None = params["reasoning"]
@@ -131,8 +135,11 @@ def _plan(
         reasoning=reasoning,
     )
     plan = routing.plan(name, request)
-    for key in ("route", "no_cloud", "attempts"):  # what an earlier run of a continued message noted
+    for key in ("route", "no_cloud", "attempts", "memory"):  # what an earlier run of a message noted
         params.pop(key, None)
+    plan, remembered = with_memory(plan, memories)
+    if remembered:
+        params["memory"] = remembered
     if plan.spec is not None:
         params["route"] = plan.route
     if plan.no_cloud:
@@ -195,7 +202,9 @@ async def _user_turn(
         loaded.ensure_branch_idle(parent_id)
         params = _params(conversation, choice)
         turns = (*history(loaded.path(parent_id)), ChatMessage("user", content))
-        plan = _plan(routing, choice.model or conversation.model, conversation, params, turns)
+        plan = _plan(
+            routing, choice.model or conversation.model, conversation, params, turns, loaded.memories
+        )
         user = Message(
             id=new_id(),
             conversation_id=conversation.id,
@@ -289,7 +298,8 @@ async def regenerate_message(
         conversation = loaded.conversation
         params = _params(conversation, choice)
         name = choice.model or _model_name(original) or conversation.model
-        plan = _plan(routing, name, conversation, params, history(loaded.path(original.parent_id)))
+        turns = history(loaded.path(original.parent_id))
+        plan = _plan(routing, name, conversation, params, turns, loaded.memories)
         assistant = _new_assistant(loaded, original.parent_id, plan, params)
         assistant.device_id = device_id
         _touch(conversation, 1, assistant.id)
@@ -322,7 +332,8 @@ async def continue_message(
         turns = history(loaded.path(message.id))
         if message.content:
             turns = (*turns, ChatMessage("user", CONTINUE_PROMPT))
-        plan = _plan(routing, _model_name(message) or conversation.model, conversation, params, turns)
+        name = _model_name(message) or conversation.model
+        plan = _plan(routing, name, conversation, params, turns, loaded.memories)
         message.params = params
         message.status = "pending"
         message.error = None
