@@ -9,7 +9,8 @@ from typing import Literal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from llm_router.api.deps import CurrentUser, DatabaseDep, Services, SettingsDep
+from llm_router.api.deps import CurrentUser, DatabaseDep, Services
+from llm_router.api.services import AppServices
 from llm_router.services.schedules import SIMPLE_FORMS, ScheduleFields, ScheduleView, describe
 from llm_router.services.schedules import store as schedules
 
@@ -98,6 +99,12 @@ class SchedulePublic(BaseModel):
         return cls(**fields, description=describe(s.cron), last=last)
 
 
+async def _check_model(services: AppServices, owner_id: str, model: str | None) -> None:
+    """An unknown model is refused now (naming the ones there are), not at 07:00 tomorrow."""
+    if model and model not in services.router.config.routes:
+        (await services.user_providers.for_user(owner_id)).resolve(model)
+
+
 def _fields(body: ScheduleCreate | ScheduleUpdate) -> ScheduleFields:
     data = body.model_dump(exclude_unset=True)
     return ScheduleFields(
@@ -112,10 +119,10 @@ async def list_schedules(user: CurrentUser, db: DatabaseDep) -> list[SchedulePub
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Schedule a prompt")
-async def create_schedule(
-    body: ScheduleCreate, user: CurrentUser, db: DatabaseDep, settings: SettingsDep
-) -> SchedulePublic:
-    view = await schedules.create_schedule(db, user.id, _fields(body), settings.schedule_min_seconds)
+async def create_schedule(body: ScheduleCreate, user: CurrentUser, services: Services) -> SchedulePublic:
+    await _check_model(services, user.id, body.model)
+    min_seconds = services.settings.schedule_min_seconds
+    view = await schedules.create_schedule(services.db, user.id, _fields(body), min_seconds)
     return SchedulePublic.of(view)
 
 
@@ -126,11 +133,11 @@ async def get_schedule(schedule_id: str, user: CurrentUser, db: DatabaseDep) -> 
 
 @router.patch("/{schedule_id}", summary="Edit, pause or resume a scheduled prompt", responses={404: {}})
 async def update_schedule(
-    schedule_id: str, body: ScheduleUpdate, user: CurrentUser, db: DatabaseDep, settings: SettingsDep
+    schedule_id: str, body: ScheduleUpdate, user: CurrentUser, services: Services
 ) -> SchedulePublic:
-    view = await schedules.update_schedule(
-        db, user.id, schedule_id, _fields(body), settings.schedule_min_seconds
-    )
+    await _check_model(services, user.id, body.model)
+    min_seconds = services.settings.schedule_min_seconds
+    view = await schedules.update_schedule(services.db, user.id, schedule_id, _fields(body), min_seconds)
     return SchedulePublic.of(view)
 
 

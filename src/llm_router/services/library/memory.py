@@ -22,6 +22,14 @@ from llm_router.db.models import Memory, User
 MAX_MEMORY_CHARS = 500  # one fact, not a document
 MAX_MEMORIES = 200  # accepted and proposed, per user
 
+
+class InvalidMemory(AppError):
+    """422: a memory's text is empty or too long."""
+
+    status_code = 422
+    code = "invalid_memory"
+
+
 MemoryStatus = Literal["accepted", "proposed"]
 
 
@@ -36,9 +44,9 @@ def clean_fact(text: str) -> str:
     """One line of text: whitespace collapsed, a list marker dropped; 422 when empty or too long."""
     fact = " ".join(text.split()).lstrip("-•* ").strip()
     if not fact:
-        raise AppError("a memory needs some text, e.g. /remember I prefer metric units")
+        raise InvalidMemory("a memory needs some text, e.g. /remember I prefer metric units")
     if len(fact) > MAX_MEMORY_CHARS:
-        raise AppError(f"a memory is at most {MAX_MEMORY_CHARS} characters (this one has {len(fact)})")
+        raise InvalidMemory(f"a memory is at most {MAX_MEMORY_CHARS} characters (this one has {len(fact)})")
     return fact
 
 
@@ -115,7 +123,7 @@ async def add_proposals(db: Database, owner_id: str, facts: list[str], conversat
     for raw in facts:
         try:
             fact = clean_fact(raw)
-        except AppError:
+        except InvalidMemory:
             continue
         if fact.lower() not in known:
             known.add(fact.lower())

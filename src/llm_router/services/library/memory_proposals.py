@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 import orjson
 from sqlalchemy import select, update
 
-from llm_router.core.errors import AppError, NotFound
+from llm_router.core.errors import AppError, Conflict, NotFound
 from llm_router.db.engine import Database
 from llm_router.db.models import Conversation, Memory, Message
 from llm_router.providers.base import ChatMessage, ChatRequest, UpstreamError, collect
@@ -99,7 +99,7 @@ class MemoryProposer:
     async def propose(self, owner_id: str, conversation_id: str) -> list[Memory]:
         """Ask the cheap model and store what it proposes (as proposals); returns the new ones."""
         if not await is_enabled(self.db, owner_id):
-            raise AppError("memory is off: turn it on under Settings → Memory first")
+            raise Conflict("memory is off: turn it on under Settings → Memory first")
         async with self.db.read() as session:
             conversation = await session.scalar(
                 select(Conversation).where(

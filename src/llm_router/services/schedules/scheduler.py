@@ -27,7 +27,7 @@ from llm_router.core.ids import new_id, utcnow
 from llm_router.db.engine import Database
 from llm_router.db.models import Conversation, Schedule
 from llm_router.services.chat import ModelChoice, Turn, TurnInput
-from llm_router.services.schedules.timing import next_run
+from llm_router.services.schedules.timing import fill_prompt, next_run
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class Scheduler:
         if skip:
             log.info("scheduler: %s missed its %s run (server down); skipped as asked", schedule.id, slot)
             return 1
-        await self.run(schedule)
+        await self.run(schedule, slot)
         return 1
 
     async def _claim(self, schedule_id: str, slot: datetime, following: datetime, status: str) -> bool:
@@ -118,8 +118,9 @@ class Scheduler:
             )
         return bool(getattr(result, "rowcount", 0))
 
-    async def run(self, schedule: Schedule) -> Turn | None:
-        """One run: the prompt as a turn of the schedule's conversation (made again if it was deleted)."""
+    async def run(self, schedule: Schedule, slot: datetime | None = None) -> Turn | None:
+        """One run (of ``slot``, default now): the prompt, its ``{{date}}``/``{{time}}``/``{{datetime}}``
+        filled in, as a turn of the schedule's conversation (made again if it was deleted)."""
         try:
             conversation_id = await self._conversation(schedule)
             turn = await self.start_turn(
@@ -127,7 +128,7 @@ class Scheduler:
                     kind="send",
                     owner_id=schedule.owner_id,
                     conversation_id=conversation_id,
-                    content=schedule.prompt,
+                    content=fill_prompt(schedule.prompt, slot or self.clock(), schedule.timezone),
                     choice=ModelChoice(model=schedule.model),
                 )
             )

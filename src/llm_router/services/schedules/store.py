@@ -13,7 +13,7 @@ from llm_router.core.errors import AppError, NotFound
 from llm_router.core.ids import new_id, utcnow
 from llm_router.db.engine import Database
 from llm_router.db.models import Conversation, Message, Schedule
-from llm_router.services.schedules.timing import check_spacing, next_run, to_cron, zone
+from llm_router.services.schedules.timing import InvalidSchedule, check_spacing, next_run, to_cron, zone
 
 CatchUp = Literal["once", "skip"]
 MAX_SCHEDULES = 100  # per user
@@ -51,9 +51,11 @@ async def create_schedule(
     db: Database, owner_id: str, fields: ScheduleFields, min_seconds: int
 ) -> ScheduleView:
     if not fields.prompt or not fields.prompt.strip():
-        raise AppError("a scheduled prompt needs its prompt text")
+        raise InvalidSchedule("a scheduled prompt needs its prompt text")
     if not fields.schedule:
-        raise AppError("a scheduled prompt needs a schedule, e.g. 'every weekday at 07:00' or '0 7 * * 1-5'")
+        raise InvalidSchedule(
+            "a scheduled prompt needs a schedule, e.g. 'every weekday at 07:00' or '0 7 * * 1-5'"
+        )
     name = (fields.name or "").strip() or " ".join(fields.prompt.split())[:60]
     schedule = Schedule(
         id=new_id(),
@@ -135,7 +137,7 @@ async def update_schedule(
     if fields.clear_model:
         changes["model"] = None
     if "prompt" in changes and not str(changes["prompt"]).strip():
-        raise AppError("a scheduled prompt needs its prompt text")
+        raise InvalidSchedule("a scheduled prompt needs its prompt text")
     async with db.write() as session:
         schedule = await session.scalar(
             select(Schedule)

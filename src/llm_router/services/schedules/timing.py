@@ -13,6 +13,14 @@ from cronsim import CronSim, CronSimError
 
 from llm_router.core.errors import AppError
 
+
+class InvalidSchedule(AppError):
+    """422: the schedule (or its time zone) cannot be read; the message says how to write it."""
+
+    status_code = 422
+    code = "invalid_schedule"
+
+
 DAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 SIMPLE_FORMS = (
     "every minute",
@@ -32,20 +40,22 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise AppError(f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin or UTC") from None
+        raise InvalidSchedule(
+            f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin or UTC"
+        ) from None
 
 
 def _time(text: str) -> tuple[int, int]:
     match = _TIME.match(text.strip())
     if not match:
-        raise AppError(f"cannot read the time {text!r}: write it like 07:00, 7:30pm or 19:00")
+        raise InvalidSchedule(f"cannot read the time {text!r}: write it like 07:00, 7:30pm or 19:00")
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     if match.group(3):
         if not 1 <= hour <= 12:
-            raise AppError(f"cannot read the time {text!r}: 12-hour times run from 1 to 12")
+            raise InvalidSchedule(f"cannot read the time {text!r}: 12-hour times run from 1 to 12")
         hour = hour % 12 + (12 if match.group(3) == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise AppError(f"cannot read the time {text!r}: hours run 0–23 and minutes 0–59")
+        raise InvalidSchedule(f"cannot read the time {text!r}: hours run 0–23 and minutes 0–59")
     return hour, minute
 
 
@@ -62,7 +72,9 @@ def _days(text: str) -> str:
         day = word.rstrip("s")  # "mondays"
         matches = [i for i, name in enumerate(DAYS) if name.startswith(day) and len(day) >= 3]
         if len(matches) != 1:
-            raise AppError(f"cannot read the day {word!r}: write day, weekday, weekend or a day's name")
+            raise InvalidSchedule(
+                f"cannot read the day {word!r}: write day, weekday, weekend or a day's name"
+            )
         numbers.append(str(matches[0]))
     return ",".join(numbers)
 
@@ -71,7 +83,7 @@ def to_cron(schedule: str) -> str:
     """The cron expression for ``schedule`` (a cron expression is returned as written); 422 otherwise."""
     text = " ".join(schedule.lower().split())
     if not text:
-        raise AppError("a schedule is needed: a cron expression or e.g. 'every weekday at 07:00'")
+        raise InvalidSchedule("a schedule is needed: a cron expression or e.g. 'every weekday at 07:00'")
     if not text.startswith("every "):
         _validate(text)
         return text
@@ -79,30 +91,30 @@ def to_cron(schedule: str) -> str:
     if match := re.fullmatch(r"(\d+ )?minutes?", rest):
         step = int(match.group(1) or 1)
         if not 1 <= step <= 59:
-            raise AppError("every N minutes: N runs from 1 to 59")
+            raise InvalidSchedule("every N minutes: N runs from 1 to 59")
         return "* * * * *" if step == 1 else f"*/{step} * * * *"
     if match := re.fullmatch(r"(\d+ )?hours?", rest):
         step = int(match.group(1) or 1)
         if not 1 <= step <= 23:
-            raise AppError("every N hours: N runs from 1 to 23")
+            raise InvalidSchedule("every N hours: N runs from 1 to 23")
         return "0 * * * *" if step == 1 else f"0 */{step} * * *"
     days, at, when = rest.partition(" at ")
     if not at:
-        raise AppError(f"cannot read {schedule!r}: say when, e.g. 'every day at 08:30'")
+        raise InvalidSchedule(f"cannot read {schedule!r}: say when, e.g. 'every day at 08:30'")
     hour, minute = _time(when)
     return f"{minute} {hour} * * {_days(days)}"
 
 
 def _validate(cron: str) -> None:
     if len(cron.split()) not in (5, 6):
-        raise AppError(
+        raise InvalidSchedule(
             f"cannot read {cron!r}: a cron expression has 5 fields (minute hour day month weekday), or write "
             f"a simple form such as {', '.join(repr(f) for f in SIMPLE_FORMS[4:7])}"
         )
     try:
         CronSim(cron, datetime.now(UTC))
     except CronSimError as exc:
-        raise AppError(f"cannot read the cron expression {cron!r}: {exc}") from None
+        raise InvalidSchedule(f"cannot read the cron expression {cron!r}: {exc}") from None
 
 
 def next_runs(cron: str, timezone: str, after: datetime, count: int = 1) -> list[datetime]:
@@ -120,7 +132,7 @@ def check_spacing(cron: str, timezone: str, now: datetime, min_seconds: int) -> 
     slots = next_runs(cron, timezone, now, 6)
     gaps = [b - a for a, b in pairwise(slots)]
     if gaps and min(gaps) < timedelta(seconds=min_seconds):
-        raise AppError(
+        raise InvalidSchedule(
             f"this schedule runs every {int(min(gaps).total_seconds())} s; the shortest allowed here is "
             f"{min_seconds} s (LLM_ROUTER_SCHEDULE_MIN_SECONDS)"
         )
@@ -132,3 +144,18 @@ def describe(cron: str) -> str:
         return str(CronSim(cron, datetime.now(UTC)).explain())
     except Exception:  # explain() does not cover every expression
         return cron
+
+
+def fill_prompt(prompt: str, slot: datetime, timezone: str) -> str:
+    """``{{date}}`` (2026-12-04), ``{{time}}`` (07:00), ``{{datetime}}`` (ISO 8601 with seconds and offset)
+    and ``{{weekday}}`` of the run's slot in the schedule's time zone; other text is left as it is."""
+    if "{{" not in prompt:
+        return prompt
+    local = slot.astimezone(zone(timezone))
+    values = {
+        "date": local.strftime("%Y-%m-%d"),
+        "time": local.strftime("%H:%M"),
+        "datetime": local.isoformat(timespec="seconds"),
+        "weekday": DAYS[int(local.strftime("%w"))].capitalize(),
+    }
+    return re.sub(r"\{\{\s*(date|time|datetime|weekday)\s*\}\}", lambda m: values[m.group(1)], prompt)
