@@ -62,6 +62,10 @@ def test_memory_is_off_by_default_and_remember_needs_text(chat: httpx.Client) ->
     assert chat.get("/api/memory").json() == {"enabled": False, "memories": [], "proposals": []}
     conversation = new_conversation(chat, model=OPENAI_BIG, title="t")
     assert conversation["memory"] is False
+    # null leaves the switch as it is (was a 500: NOT NULL constraint)
+    unchanged = chat.patch(f"/api/conversations/{conversation['id']}", json={"memory": None, "title": "u"})
+    assert unchanged.status_code == 200, unchanged.text
+    assert unchanged.json()["memory"] is False
     empty = chat.post("/api/memory", json={"text": "   "})
     assert empty.status_code == 422
     assert "needs some text" in empty.json()["error"]["message"]

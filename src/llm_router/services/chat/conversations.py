@@ -236,7 +236,7 @@ async def create_conversation(
 ) -> ConversationView:
     conversation = Conversation(id=new_id(), owner_id=owner_id, device_id=device_id, **_editable(fields))
     async with db.write() as session:
-        if "memory" not in fields:  # a new conversation follows the owner's memory setting
+        if fields.get("memory") is None:  # a new conversation follows the owner's memory setting
             conversation.memory = bool(
                 await session.scalar(select(User.memory_enabled).where(User.id == owner_id))
             )
@@ -248,7 +248,11 @@ def _editable(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise AppError(f"cannot change {', '.join(sorted(unknown))}")
-    return {k: ("" if k in ("title", "system_prompt") and v is None else v) for k, v in fields.items()}
+    return {
+        k: ("" if k in ("title", "system_prompt") and v is None else v)
+        for k, v in fields.items()
+        if not (k == "memory" and v is None)  # null: leave the memory switch as it is
+    }
 
 
 async def update_conversation(
