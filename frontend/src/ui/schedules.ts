@@ -24,7 +24,9 @@ interface Schedule {
 
 const RUNNING = new Set(["running", "started", "pending", "streaming"]);
 const FAILED = new Set(["error", "failed", "refused", "interrupted"]);
-const when = (iso: string | null): string => (iso ? new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }) : "–");
+// in the schedule's own time zone: "07:00" means 07:00 where the schedule lives
+const when = (iso: string | null, timeZone?: string): string =>
+  iso ? new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "short", hourCycle: "h23", ...(timeZone ? { timeZone } : {}) }) : "–";
 const localZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 
 export function schedulesPanel(api: Api, onClose: () => void): Component {
@@ -70,14 +72,14 @@ export function schedulesPanel(api: Api, onClose: () => void): Component {
     const last = h(
       "p",
       { class: `plan-last${FAILED.has(state) ? " plan-failed" : ""}`, "data-status": state },
-      `last: ${state}${s.last.at ? ` · ${when(s.last.at)}` : ""}${s.last.cost != null ? ` · ${formatCost(s.last.cost)}` : ""}`,
+      `last: ${state}${s.last.at ? ` · ${when(s.last.at, s.timezone)}` : ""}${s.last.cost != null ? ` · ${formatCost(s.last.cost)}` : ""}`,
       s.last.error ? h("span", { class: "plan-error" }, ` — ${s.last.error}`) : null,
     );
     return h(
       "li",
       { class: `plan-item schedule${s.paused ? " paused" : ""}`, "data-id": s.id },
       h("div", { class: "plan-text" }, h("strong", {}, s.name), h("span", { class: "dim" }, ` · ${s.description} (${s.timezone})${s.model ? ` · ${s.model}` : ""}`)),
-      h("p", { class: "plan-next" }, s.paused ? "paused" : `next: ${when(s.next_run_at)}`, ` · ${s.runs} run${s.runs === 1 ? "" : "s"}`),
+      h("p", { class: "plan-next" }, s.paused ? "paused" : `next: ${when(s.next_run_at, s.timezone)}`, ` · ${s.runs} run${s.runs === 1 ? "" : "s"}`),
       last,
       s.last.excerpt ? h("p", { class: "plan-excerpt dim" }, s.last.excerpt) : null,
       h(
