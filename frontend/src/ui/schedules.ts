@@ -22,7 +22,7 @@ interface Schedule {
   last: { at: string | null; status: string | null; error: string | null; cost: number | null; excerpt: string | null };
 }
 
-const RUNNING = new Set(["running", "started", "pending", "streaming"]);
+const RUNNING = new Set(["started", "pending", "streaming"]);
 const FAILED = new Set(["error", "failed", "refused", "interrupted"]);
 // in the schedule's own time zone: "07:00" means 07:00 where the schedule lives
 const when = (iso: string | null, timeZone?: string): string =>

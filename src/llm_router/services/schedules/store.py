@@ -64,7 +64,7 @@ async def create_schedule(
         prompt=fields.prompt,
         model=fields.model,
         schedule=" ".join(fields.schedule.split()),
-        timezone=fields.timezone or "UTC",
+        timezone=(fields.timezone or "UTC").strip(),
         catch_up=fields.catch_up or "once",
         paused=bool(fields.paused),
         runs=0,
@@ -134,6 +134,8 @@ async def update_schedule(
         )
         if v is not None
     }
+    if "timezone" in changes:
+        changes["timezone"] = str(changes["timezone"]).strip()
     if fields.clear_model:
         changes["model"] = None
     if "prompt" in changes and not str(changes["prompt"]).strip():

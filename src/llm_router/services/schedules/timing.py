@@ -33,6 +33,15 @@ SIMPLE_FORMS = (
     "every monday at 09:00",
     "every monday and thursday at 18:00",
 )
+NICKNAMES = {
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+}
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
 
 
@@ -81,12 +90,15 @@ def _days(text: str) -> str:
 
 def to_cron(schedule: str) -> str:
     """The cron expression for ``schedule`` (a cron expression is returned as written); 422 otherwise."""
-    text = " ".join(schedule.lower().split())
+    written = " ".join(schedule.split())
+    text = written.lower()
     if not text:
         raise InvalidSchedule("a schedule is needed: a cron expression or e.g. 'every weekday at 07:00'")
+    if text in NICKNAMES:
+        return NICKNAMES[text]
     if not text.startswith("every "):
-        _validate(text)
-        return text
+        _validate(written)
+        return written
     rest = text.removeprefix("every ")
     if match := re.fullmatch(r"(\d+ )?minutes?", rest):
         step = int(match.group(1) or 1)
