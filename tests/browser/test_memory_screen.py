@@ -18,8 +18,8 @@ pytestmark = pytest.mark.browser
 PROPOSED = "Cycles to work in Lisbon"
 
 
-def _propose(url: str, fake: FakeProvider, answers: Answers) -> None:
-    """A conversation, then the cheap model's proposal for it (through the real API and fake server)."""
+def _conversation(url: str, answers: Answers) -> str:
+    """A conversation with one exchange, through the real API and the fake server."""
     with httpx.Client(base_url=url, timeout=30) as api:
         conversation = api.post("/api/conversations", json={"title": "commute"}).json()
         answers.enqueue(Behaviour(chunks=["Nice."]))
@@ -32,9 +32,7 @@ def _propose(url: str, fake: FakeProvider, answers: Answers) -> None:
             accept=lambda s: s == "complete",
             message="the answer",
         )
-        fake.enqueue(Behaviour(json_answer=[PROPOSED, "Likes short answers"]))
-        proposed = api.post("/api/memory/propose", json={"conversation_id": conversation["id"]})
-        assert proposed.status_code == 200, proposed.text
+        return str(conversation["id"])
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
@@ -61,10 +59,19 @@ def test_memory_screen_and_switch(
     switch.check()
     expect(panel.get_by_role("status")).to_contain_text("memory on")
 
-    _propose(app_server.url, fake_provider, answers)
-    panel.get_by_role("button", name="close").click()
+    # on demand, from the open conversation: the cheap model proposes, nothing is stored as a memory yet
+    conversation_id = _conversation(app_server.url, answers)
+    page.goto(f"/#/c/{conversation_id}")
+    page.reload()
+    expect(page.locator("article.msg-assistant").last).to_contain_text("Nice.")
+    page.get_by_role("button", name="settings").click()
     page.get_by_role("dialog", name="settings").get_by_role("button", name="memory").click()
     panel = page.get_by_role("dialog", name="memory")
+    fake_provider.enqueue(Behaviour(json_answer=[PROPOSED, "Likes short answers"]))
+    panel.get_by_role("button", name="propose from this conversation").click()
+    expect(panel.get_by_role("status")).to_have_text("2 proposed: accept or reject them")
+    with httpx.Client(base_url=app_server.url, timeout=10) as api:
+        assert [m["text"] for m in api.get("/api/memory").json()["memories"]] == ["I prefer metric units"]
     proposals = panel.get_by_role("list", name="proposed memories")
     expect(proposals.get_by_text(PROPOSED)).to_be_visible()
     screenshot(page, f"memory-proposals-{size}")
@@ -93,6 +100,9 @@ def test_memory_screen_and_switch(
     # a new conversation carries the memories: ◆mem in the status line, and a tap turns them off there
     panel.get_by_role("button", name="close").click()
     page.get_by_role("dialog", name="settings").get_by_role("button", name="close").click()
+    prompt.fill("/new")
+    prompt.press("Enter")
+    expect(page.locator("article.msg-assistant")).to_have_count(0)
     answers.enqueue(Behaviour(chunks=["Noted."]))
     prompt.fill("What units do I like?")
     page.get_by_role("button", name="send").click()

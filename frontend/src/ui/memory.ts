@@ -58,6 +58,17 @@ export function memoryPanel(api: Api, onClose: () => void): Component {
       say(view.enabled ? "memory on: new conversations get your memories" : "memory off: no conversation gets them");
     }, fail);
   });
+  // on demand: the cheap model reads the open conversation and proposes facts (stored only as proposals)
+  const open = /^#\/c\/([0-9a-f]{32})$/.exec(location.hash)?.[1];
+  const propose = open
+    ? button("propose from this conversation", () => {
+        say("asking the cheap model…");
+        void api.request<MemoryItem[]>("POST", "/api/memory/propose", { conversation_id: open }).then((found) => {
+          say(found.length ? `${found.length} proposed: accept or reject them` : "nothing new to propose");
+          load();
+        }, fail);
+      })
+    : null;
   const form = h("form", { class: "plan-form" }, input, h("button", { type: "submit", class: "btn" }, "remember"));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -76,6 +87,7 @@ export function memoryPanel(api: Api, onClose: () => void): Component {
     h("p", { class: "dim" }, "Accepted memories join the system prompt of new conversations (◆mem in the status line; tap it to turn them off there). Never sent to a cloud model in a #no_cloud turn."),
     h("h3", {}, "proposed — accept or reject"),
     proposals,
+    propose,
     h("h3", {}, "memories"),
     memories,
     form,
