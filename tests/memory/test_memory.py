@@ -141,6 +141,10 @@ def test_an_accepted_fact_reaches_new_conversations_and_not_ones_with_memory_off
             assert FACT not in system
             assert "memory" not in answer["params"]
 
+    # a clone keeps each conversation's switch
+    assert chat.post(f"/api/conversations/{new['id']}/clone").json()["memory"] is True
+    assert chat.post(f"/api/conversations/{off['id']}/clone").json()["memory"] is False
+
     # turning memory off for the user stops it everywhere, even where the conversation's switch is on
     chat.put("/api/memory/settings", json={"enabled": False})
     fake_provider.reset()

@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from llm_router.api.services import AppServices, open_services
 from llm_router.core.settings import Settings
-from llm_router.db.models import OWNER_USER_ID, Message, Schedule
+from llm_router.db.models import OWNER_USER_ID, Message, Schedule, User
 from llm_router.services.routing import load_routes
 from llm_router.services.schedules import ScheduleFields, Scheduler, store
 from llm_router.testing.fake_provider import FakeProvider
@@ -149,6 +149,14 @@ async def test_skip_catch_up_and_a_budget_refusal_are_recorded(
         assert skipped.next_run_at == slot + timedelta(days=1)
         assert skipped.conversation_id is not None
         assert await _user_messages(services, skipped.conversation_id) == []
+
+        # a disabled account's schedule waits
+        async with services.db.write() as session:
+            await session.execute(update(User).where(User.id == OWNER_USER_ID).values(disabled=True))
+        clock.now = slot + timedelta(days=1, seconds=2)
+        assert await scheduler.tick() == 0
+        async with services.db.write() as session:
+            await session.execute(update(User).where(User.id == OWNER_USER_ID).values(disabled=False))
 
         # on time, but over budget: refused before anything is stored or sent, with the reason shown
         await services.budgets.set("user", OWNER_USER_ID, 0.0, None)

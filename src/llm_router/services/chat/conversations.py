@@ -345,6 +345,7 @@ def _new_conversation_from(source: Conversation, **extra: Any) -> Conversation:
         temperature=source.temperature,
         reasoning=source.reasoning,
         system_prompt=source.system_prompt,
+        memory=source.memory,  # a branch or clone keeps the memory switch
         parent_conversation_id=source.id,
         **extra,
     )

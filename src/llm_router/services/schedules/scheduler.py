@@ -3,7 +3,8 @@
 Exactly once across processes and replicas: a slot is claimed by one conditional UPDATE that moves
 ``next_run_at`` from that slot to the next one (``WHERE next_run_at = <slot>``). Under SQLite's
 ``BEGIN IMMEDIATE`` and PostgreSQL's row locks only one UPDATE can match, so only one process runs it;
-the others see zero rows changed. Every process may run the loop.
+the others see zero rows changed. Every process may run the loop. A disabled account's schedules wait
+(they run once, as a missed slot, if it is enabled again).
 
 Slots missed while no process ran (downtime) collapse into one: the next slot is always computed from
 now, and a slot found more than ``late_after`` late runs once (``catch_up: once``) or is recorded as
@@ -25,7 +26,7 @@ from sqlalchemy import select, update
 from llm_router.core.errors import AppError
 from llm_router.core.ids import new_id, utcnow
 from llm_router.db.engine import Database
-from llm_router.db.models import Conversation, Schedule
+from llm_router.db.models import Conversation, Schedule, User
 from llm_router.services.chat import ModelChoice, Turn, TurnInput
 from llm_router.services.schedules.timing import fill_prompt, next_run
 
@@ -75,7 +76,8 @@ class Scheduler:
             due = list(
                 await session.scalars(
                     select(Schedule)
-                    .where(Schedule.paused.is_(False), Schedule.next_run_at <= now)
+                    .join(User, User.id == Schedule.owner_id)
+                    .where(Schedule.paused.is_(False), Schedule.next_run_at <= now, User.disabled.is_(False))
                     .order_by(Schedule.next_run_at)
                     .limit(BATCH)
                 )
