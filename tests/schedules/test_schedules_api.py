@@ -64,6 +64,7 @@ def test_create_list_run_now_pause_edit_delete(api: httpx.Client) -> None:
     assert answer["cost"] > 0
     assert last["excerpt"].startswith("Echo: Brief me for ")  # {{weekday}} was filled in
     assert listed[0]["runs"] == 1
+    assert last["at"] is not None  # when it ran
     assert listed[0]["next_run_at"] == schedule["next_run_at"]  # running now does not move the schedule
 
     paused = api.patch(f"/api/schedules/{schedule['id']}", json={"paused": True}).json()

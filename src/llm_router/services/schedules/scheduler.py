@@ -143,7 +143,7 @@ class Scheduler:
             log.exception("scheduler: starting %s failed", schedule.id)
             await self._record(schedule.id, "failed", "internal error while starting the run", None)
             return None
-        await self._record(schedule.id, "started", None, turn.assistant_message.id)
+        await self._record(schedule.id, "started", None, turn.assistant_message.id, at=slot or self.clock())
         return turn
 
     async def _conversation(self, schedule: Schedule) -> str:
@@ -166,9 +166,18 @@ class Scheduler:
         return conversation.id
 
     async def _record(
-        self, schedule_id: str, status: str, error: str | None, message_id: str | None, *, pause: bool = False
+        self,
+        schedule_id: str,
+        status: str,
+        error: str | None,
+        message_id: str | None,
+        *,
+        pause: bool = False,
+        at: datetime | None = None,
     ) -> None:
         values: dict[str, object] = {"last_status": status, "last_error": error, "updated_at": utcnow()}
+        if at is not None:  # "run now" has no slot: the moment it ran
+            values["last_run_at"] = at
         if message_id is not None:
             values["last_message_id"] = message_id
             values["runs"] = Schedule.runs + 1
