@@ -122,11 +122,12 @@ class MemoryProposer:
             raise AppError(
                 f"this conversation is {NO_CLOUD_TAG}: it is not sent to a cloud model for memories"
             )
-        facts = await self._ask(model, owner_id, conversation_id, transcript)
+        # marked as read first: a failing cheap model is asked again only after more new messages
         async with self.db.write() as session:
             await session.execute(
                 update(Conversation).where(Conversation.id == conversation_id).values(memory_seen=seen)
             )
+        facts = await self._ask(model, owner_id, conversation_id, transcript)
         return await add_proposals(self.db, owner_id, facts, conversation_id)
 
     async def _ask(
