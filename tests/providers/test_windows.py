@@ -110,6 +110,16 @@ def test_a_cloud_window_trims_but_sets_no_max_tokens() -> None:
     assert fitted.plan.request.max_tokens is None
 
 
+def test_a_local_first_plan_with_a_cloud_fallback_gets_no_max_tokens() -> None:
+    # one request goes to every model: "window − prompt" may be past the cloud model's output limit
+    cloud, local = resolved(128_000, local=False), resolved(1024)
+    plan = replace(plan_of(cloud, history(10)), local=local)
+    fitted = fit(plan, ContextPolicy())
+    assert fitted.note is not None
+    assert fitted.note["model"] == "ollama/m", "trimmed to the smallest window"
+    assert fitted.plan.request.max_tokens is None
+
+
 def test_a_message_too_long_alone_is_refused_even_when_trimming() -> None:
     plan = plan_of(resolved(1024), [*history(2), ChatMessage("user", "z" * 4000)])
     with pytest.raises(ContextTooLong, match="even with every earlier message left out"):

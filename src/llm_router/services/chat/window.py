@@ -13,10 +13,12 @@ counted with the usage estimator (``services.usage.estimate``: four characters a
 - ``refuse``: nothing is sent or stored; a 400 ``context_length`` says how long the conversation is and
   suggests branching from a recent message or a model with a larger window.
 
-When the smallest window is a local model's, the request also gets ``max_tokens`` = what the window
+When every model the plan may ask is local, the request also gets ``max_tokens`` = what the window
 leaves after the prompt (a local server must not be asked for more than that; without it, llama.cpp
-generates until the window is full). Cloud models keep their own default (Anthropic's adapter always
-sends one, as its API requires). ``/v1`` requests never come here: clients manage their own context.
+generates until the window is full). A plan with a cloud model in it (a fallback after a local model)
+does not: one request goes to each model, and "window − prompt" could exceed a cloud model's output
+limit, which its API refuses. Cloud models keep their own default (Anthropic's adapter always sends
+one, as its API requires; the local-first probe has its own cap). ``/v1`` requests never come here: clients manage their own context.
 """
 
 from __future__ import annotations
@@ -90,7 +92,8 @@ def fit(plan: Plan, policy: ContextPolicy) -> Fitted:
         needed = estimate_input_tokens(request)
         if needed > budget:
             raise ContextTooLong(_too_long_alone(needed, window, reserve, model.id))
-    if model.is_local and (request.max_tokens is None or request.max_tokens > window - needed):
+    everyone_local = all(m.is_local for m in (plan.local, *plan.chain) if m is not None)
+    if everyone_local and (request.max_tokens is None or request.max_tokens > window - needed):
         request = replace(request, max_tokens=window - needed)
     note = None
     if left_out:
