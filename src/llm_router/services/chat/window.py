@@ -18,7 +18,8 @@ leaves after the prompt (a local server must not be asked for more than that; wi
 generates until the window is full). A plan with a cloud model in it (a fallback after a local model)
 does not: one request goes to each model, and "window − prompt" could exceed a cloud model's output
 limit, which its API refuses. Cloud models keep their own default (Anthropic's adapter always sends
-one, as its API requires; the local-first probe has its own cap). ``/v1`` requests never come here: clients manage their own context.
+one, as its API requires; the local-first probe has its own cap). ``/v1`` requests never come here:
+clients manage their own context.
 """
 
 from __future__ import annotations
