@@ -3,12 +3,14 @@ local-server mode) and how a turn is fitted to the window (``services.chat.windo
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import httpx2
 import pytest
 
-from llm_router.providers.base import ChatMessage, ChatRequest
+from llm_router.providers.base import ChatMessage, ChatRequest, collect
+from llm_router.providers.catalog import ModelCatalog
 from llm_router.providers.config import ProviderConfig
 from llm_router.providers.registry import ProviderRegistry, ResolvedModel
 from llm_router.providers.windows import llama_cpp_window, ollama_window, reported_windows, server_root
@@ -17,6 +19,7 @@ from llm_router.services.routing import Plan
 from llm_router.services.usage.estimate import estimate_input_tokens
 from llm_router.testing.fake_provider import FakeProvider
 from llm_router.testing.local_server import LocalServer
+from llm_router.testing.script import Behaviour
 
 
 def test_llama_cpp_props_give_the_slot_context() -> None:
@@ -143,3 +146,35 @@ def test_window_labels() -> None:
         "200k",
         "32k",
     ]
+
+
+async def test_the_catalog_asks_for_the_window_but_not_while_an_answer_runs(
+    local_provider: FakeProvider,
+) -> None:
+    local_provider.local_server = LocalServer("llama.cpp", n_ctx=4096)
+    config = ProviderConfig("llamacpp", "openai", local_provider.openai_base_url, is_local=True)
+    registry = ProviderRegistry([config], max_retries=0)
+    catalog = ModelCatalog(registry)
+    props = lambda: sum(1 for r in local_provider.requests if r.path == "/props")  # noqa: E731
+    try:
+        await catalog.refresh()
+        assert props() == 1
+        assert registry.resolve("llamacpp/gpt-4o-mini").capabilities.context_window == 4096
+        [entry] = [m for m in catalog.models() if m.id == "llamacpp/gpt-4o-mini"]
+        assert entry.capabilities.context_window == 4096
+
+        local_provider.enqueue(Behaviour(chunks=["a ", "b"], pause_after=1, interruptible=True))
+        request = ChatRequest(model="gpt-4o-mini", messages=(ChatMessage("user", "hi"),))
+        answer = asyncio.create_task(collect(registry.adapter("llamacpp").stream(request)))
+        await asyncio.to_thread(local_provider.wait_until_paused)
+        await catalog.refresh()
+        assert props() == 1, "asking now would interrupt the running answer"
+        local_provider.release()
+        assert (await answer).text == "a b"
+        local_provider.local_server = LocalServer("llama.cpp", n_ctx=2048)  # restarted with -c 2048
+        await catalog.refresh()
+        assert props() == 2
+        assert registry.resolve("llamacpp/gpt-4o-mini").capabilities.context_window == 2048
+    finally:
+        local_provider.release()
+        await registry.aclose()

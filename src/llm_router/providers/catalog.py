@@ -181,7 +181,7 @@ class ModelCatalog:
                 state.status, state.error, state.failures = "ok", None, 0
                 state.live = tuple(i for i in ids if not NOT_CHAT.search(i))
                 state.next_at = now + self.refresh_seconds
-                if config.is_local:
+                if config.is_local and not adapter.activity.running:  # (one may have started meanwhile)
                     state.windows = await self._windows(config, state.live)
             state.checked_at = time.monotonic()
             if state.status == "error":
