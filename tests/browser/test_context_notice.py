@@ -29,11 +29,18 @@ TURN = 600  # characters: two exchanges of this fit a 1k window's prompt budget 
 
 
 @pytest.fixture
+def overflow() -> str:
+    """``LLM_ROUTER_CONTEXT_OVERFLOW`` of the test's server (a test class may override)."""
+    return "trim"
+
+
+@pytest.fixture
 def app_server(
     make_settings: Callable[..., Settings],
     local_provider: FakeProvider,
     monkeypatch: pytest.MonkeyPatch,
     web_build: Path,
+    overflow: str,
 ) -> Iterator[LiveServer]:
     """The app with one provider: Ollama at the local fake, in llama.cpp-like local-server mode."""
     for name in list(os.environ):
@@ -42,7 +49,7 @@ def app_server(
     local_provider.models = ["llama3.2"]
     local_provider.local_server = LocalServer("llama.cpp", n_ctx=1024)
     monkeypatch.setenv("OLLAMA_BASE_URL", local_provider.url)
-    server = LiveServer(create_app(make_settings())).start()
+    server = LiveServer(create_app(make_settings(context_overflow=overflow))).start()
     yield server
     server.stop()
 
@@ -51,11 +58,9 @@ def text(n: int) -> str:
     return f"turn {n}: " + "lorem ipsum " * ((TURN - 8) // 12)
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_an_answer_says_how_many_earlier_messages_were_left_out(
-    app_server: LiveServer, pages: PageFactory, viewport: dict[str, int]
-) -> None:
-    with httpx.Client(base_url=app_server.url, timeout=30) as api:
+def two_exchanges(server: LiveServer) -> str:
+    """A conversation with the local model and two exchanges that just fit; returns its id."""
+    with httpx.Client(base_url=server.url, timeout=30) as api:
         wait_until(
             lambda: api.get("/api/models").json()["models"],
             timeout=15,
@@ -64,11 +69,18 @@ def test_an_answer_says_how_many_earlier_messages_were_left_out(
             ),
             message="the local model's window from /props",
         )
-        cid = api.post("/api/conversations", json={"model": LOCAL, "title": "small window"}).json()["id"]
+        cid = str(api.post("/api/conversations", json={"model": LOCAL, "title": "small window"}).json()["id"])
         for n in (1, 2):
             sent = api.post(f"/api/conversations/{cid}/messages", json={"content": text(n)}).json()
             assert wait_final(api, sent["assistant_message"]["id"])["status"] == "complete"
+    return cid
 
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_an_answer_says_how_many_earlier_messages_were_left_out(
+    app_server: LiveServer, pages: PageFactory, viewport: dict[str, int]
+) -> None:
+    cid = two_exchanges(app_server)
     page = pages.new(viewport, path=f"/#/c/{cid}")
     expect(page.locator("article.msg-assistant")).to_have_count(2)
     send(page, text(3))
@@ -83,3 +95,22 @@ def test_an_answer_says_how_many_earlier_messages_were_left_out(
     assert box["x"] + box["width"] <= viewport["width"], "the notice stays inside the screen"
     answer.scroll_into_view_if_needed()
     screenshot(page, f"context-notice-{'phone' if viewport is PHONE else 'desktop'}")
+
+
+class TestRefused:
+    @pytest.fixture
+    def overflow(self) -> str:
+        return "refuse"
+
+    def test_a_refused_turn_says_why_and_suggests_branching(
+        self, app_server: LiveServer, pages: PageFactory
+    ) -> None:
+        cid = two_exchanges(app_server)
+        page = pages.new(PHONE, path=f"/#/c/{cid}")
+        expect(page.locator("article.msg-assistant")).to_have_count(2)
+        send(page, text(3))
+        shown = page.get_by_text(f"does not fit {LOCAL}'s 1k context window")
+        expect(shown).to_be_visible()
+        expect(shown).to_contain_text("Branch from a recent message")
+        expect(page.locator("article.msg")).to_have_count(4)  # nothing was added
+        screenshot(page, "context-refused-phone")
