@@ -111,6 +111,11 @@ def history(path: list[Message]) -> tuple[ChatMessage, ...]:
     return tuple(turns)
 
 
+def sent_ids(path: list[Message]) -> list[str]:
+    """The ids of the messages ``history`` sends, in the same order."""
+    return [m.id for m in path if m.role == "user" or (m.role == "assistant" and m.content)]
+
+
 def _params(conversation: Conversation, choice: ModelChoice) -> dict[str, Any]:
     temperature = choice.temperature if choice.temperature is not None else conversation.temperature
     reasoning = choice.reasoning or conversation.reasoning
@@ -123,9 +128,11 @@ def _plan(
     conversation: Conversation,
     params: dict[str, Any],
     turns: tuple[ChatMessage, ...],
+    ids: list[str],
     memories: list[str],
 ) -> Plan:
-    """Plan the turn and note the route (if any) in ``params``: regenerate and continue follow it."""
+    """Plan the turn, fitted to the context window, and note the route (if any) and what was left out
+    in ``params``: regenerate and continue follow the route. ``ids``: the stored messages in ``turns``."""
     reasoning: ReasoningLevel | None = params["reasoning"]
     request = ChatRequest(
         model="",
@@ -134,12 +141,15 @@ def _plan(
         temperature=params["temperature"],
         reasoning=reasoning,
     )
-    plan = routing.plan(name, request)
-    for key in ("route", "no_cloud", "attempts", "memory"):  # what an earlier run of a message noted
+    plan, remembered = with_memory(routing.plan(name, request), memories)  # before fitting: it counts
+    fitted = routing.fit(plan)
+    plan = fitted.plan
+    for key in ("route", "no_cloud", "attempts", "context", "memory"):  # what an earlier run of it noted
         params.pop(key, None)
-    plan, remembered = with_memory(plan, memories)
     if remembered:
         params["memory"] = remembered
+    if fitted.note is not None:
+        params["context"] = {**fitted.note, "left_out_ids": ids[: fitted.left_out]}
     if plan.spec is not None:
         params["route"] = plan.route
     if plan.no_cloud:
@@ -201,10 +211,10 @@ async def _user_turn(
             raise NotFound("parent message not found in this conversation")
         loaded.ensure_branch_idle(parent_id)
         params = _params(conversation, choice)
-        turns = (*history(loaded.path(parent_id)), ChatMessage("user", content))
-        plan = _plan(
-            routing, choice.model or conversation.model, conversation, params, turns, loaded.memories
-        )
+        path = loaded.path(parent_id)
+        turns = (*history(path), ChatMessage("user", content))
+        name = choice.model or conversation.model
+        plan = _plan(routing, name, conversation, params, turns, sent_ids(path), loaded.memories)
         user = Message(
             id=new_id(),
             conversation_id=conversation.id,
@@ -298,8 +308,9 @@ async def regenerate_message(
         conversation = loaded.conversation
         params = _params(conversation, choice)
         name = choice.model or _model_name(original) or conversation.model
-        turns = history(loaded.path(original.parent_id))
-        plan = _plan(routing, name, conversation, params, turns, loaded.memories)
+        path = loaded.path(original.parent_id)
+        turns = history(path)
+        plan = _plan(routing, name, conversation, params, turns, sent_ids(path), loaded.memories)
         assistant = _new_assistant(loaded, original.parent_id, plan, params)
         assistant.device_id = device_id
         _touch(conversation, 1, assistant.id)
@@ -329,11 +340,12 @@ async def continue_message(
         loaded.ensure_branch_idle(message.parent_id)
         conversation = loaded.conversation
         params = dict(message.params) or _params(conversation, ModelChoice())
-        turns = history(loaded.path(message.id))
+        path = loaded.path(message.id)
+        turns = history(path)
         if message.content:
             turns = (*turns, ChatMessage("user", CONTINUE_PROMPT))
         name = _model_name(message) or conversation.model
-        plan = _plan(routing, name, conversation, params, turns, loaded.memories)
+        plan = _plan(routing, name, conversation, params, turns, sent_ids(path), loaded.memories)
         message.params = params
         message.status = "pending"
         message.error = None
