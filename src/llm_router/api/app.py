@@ -31,6 +31,7 @@ from llm_router.api.routes import (
     messages,
     metrics,
     models,
+    push,
     tokens,
     usage,
     usage_reports,
@@ -111,6 +112,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(tokens.router)
     app.include_router(logs.router)
     app.include_router(media.router)
+    app.include_router(push.router)
     app.include_router(v1_router)
     app.include_router(v1_paths.router)  # after every router: unknown /v1 paths, HEAD preflights
 

@@ -45,6 +45,7 @@ from llm_router.services.accounts.limits import (
     RedisRateLimiter,
     RequestLimiter,
 )
+from llm_router.services.accounts.push import PushService
 from llm_router.services.accounts.tokens import TokenVerifier
 from llm_router.services.chat.live import RedisRelay
 from llm_router.services.chat.manager import GenerationManager
@@ -81,6 +82,7 @@ class AppServices:
     media: MediaStore  # image files in the data dir
     images: ImageService
     budgets: Budgets
+    push: PushService  # Web Push to users' devices (``notify``)
 
 
 def provider_registry(
@@ -132,6 +134,8 @@ async def open_services(
 
         router = Router(routes)
         budgets = Budgets(db)
+        push = PushService(db, settings.data_dir, policy, settings.push_contact)
+        stack.push_async_callback(push.aclose)
         jobs = GenerationManager(
             db,
             router,
@@ -139,6 +143,7 @@ async def open_services(
             RedisRelay(settings.redis_url) if settings.redis_url else None,
             on_usage=metrics.observe_usage,
             budgets=budgets,
+            notify=push.notify,
         )
         metrics.count_running(lambda: len(jobs.running_ids()))
         await jobs.open()
@@ -168,6 +173,7 @@ async def open_services(
             media=media,
             images=ImageService(db, media),
             budgets=budgets,
+            push=push,
         )
 
 

@@ -135,6 +135,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Scheduled backups to keep; older ones in the backup folder are deleted.",
     )
+    push_contact: str = Field(
+        default="mailto:admin@llm-router.invalid",
+        pattern=r"^(mailto:\S+@\S+|https://\S+)$",
+        description="Contact (`mailto:` or `https://` URL) given to push services with Web Push messages.",
+    )
     metrics_allow: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description=(
