@@ -2,7 +2,7 @@
 // Never an API response or anything behind a login (/api, /v1, /docs, /metrics…): after sign-out an
 // offline reload shows the offline screen, no conversation data.
 const CACHE = "llm-router-shell-v1";
-const SHELL = ["/", "/manifest.webmanifest", "/icon.svg"];
+const SHELL = ["/", "/manifest.webmanifest", "/icon.svg", "/icon-192.png"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)));
@@ -56,4 +56,54 @@ self.addEventListener("fetch", (event) => {
         }),
     ),
   );
+});
+
+// Web Push (opt-in per device in Settings): the server sends {title, body, url, tag} when an answer
+// finishes or fails while no page watches its conversation. A focused window already showing that
+// conversation needs no notice (another worker process may not have known it was watched).
+function sameOriginUrl(value) {
+  try {
+    const url = new URL(value || "/", self.location.origin);
+    return url.origin === self.location.origin ? url.href : `${self.location.origin}/`;
+  } catch {
+    return `${self.location.origin}/`;
+  }
+}
+
+async function showNotice(data) {
+  const url = sameOriginUrl(data.url);
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  if (windows.some((w) => w.focused && w.url === url)) return;
+  await self.registration.showNotification(data.title || "llm-router", {
+    body: data.body || "",
+    tag: data.tag || undefined,
+    icon: "/icon-192.png",
+    badge: "/icon-192.png",
+    data: { url },
+  });
+}
+
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch {
+    data = { body: event.data ? event.data.text() : "" };
+  }
+  event.waitUntil(showNotice(data));
+});
+
+// Tapping the notice: an open window of the app goes to the conversation and comes forward, else a new
+// window opens on it.
+async function openConversation(url) {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
+  if (!open) return self.clients.openWindow(url);
+  const shown = open.url === url ? open : ((await open.navigate(url).catch(() => null)) ?? open);
+  return shown.focus().catch(() => shown);
+}
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(openConversation(sameOriginUrl(event.notification.data && event.notification.data.url)));
 });
