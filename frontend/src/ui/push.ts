@@ -1,6 +1,6 @@
 // "Notifications" in Settings (loaded lazily with it): opt this device in or out of Web Push. On, the
 // server pushes a notice when an answer finishes or fails while the app is closed; tapping it opens the
-// conversation (public/sw.js). The server holds one subscription per device; signing out deletes it.
+// conversation (frontend/sw.js). The server holds one subscription per device; signing out deletes it.
 import { ApiError, type Api } from "../lib/api";
 import { h } from "./dom";
 

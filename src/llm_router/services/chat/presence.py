@@ -4,7 +4,7 @@ push notification; one that ends in front of the user is not.
 
 Only this process's watchers are counted. With several workers behind a proxy the page may be watching
 through another process; the service worker then drops the notice itself when a window showing that
-conversation is focused (``public/sw.js``).
+conversation is focused (``frontend/sw.js``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 // The service worker caches the app shell only: the page, its hashed assets, the icon and the manifest.
 // Never an API response or anything behind a login (/api, /v1, /docs, /metrics…): after sign-out an
 // offline reload shows the offline screen, no conversation data.
-const CACHE = "llm-router-shell-v1";
+// The build writes its version here (build/service-worker.ts): every new build is a new service worker,
+// which the open pages offer to reload into (src/pwa.ts), and the old build's cache is dropped.
+const CACHE = "llm-router-shell-__BUILD_VERSION__";
 const SHELL = ["/", "/manifest.webmanifest", "/icon.svg", "/icon-192.png"];
 
 self.addEventListener("install", (event) => {
