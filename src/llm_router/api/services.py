@@ -98,9 +98,12 @@ async def open_services(
     routes: RoutesFile,
     configs: list[ProviderConfig] | None = None,
     metrics: Metrics | None = None,
+    *,
+    migrate: bool = True,
 ) -> AsyncIterator[AppServices]:
     """Build the services (``configs``: the providers file and environment, when already read;
-    ``metrics``: the app's, which its request-log middleware already records into)."""
+    ``metrics``: the app's, which its request-log middleware already records into; ``migrate``: False
+    when the caller has just migrated the database)."""
     async with AsyncExitStack() as stack:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if (database_file := sqlite_path(settings.effective_database_url)) is not None:
@@ -110,7 +113,8 @@ async def open_services(
         metrics = metrics or Metrics()
         db = Database(settings.effective_database_url)
         stack.push_async_callback(db.dispose)
-        await migrate_if_needed(db)
+        if migrate:
+            await migrate_if_needed(db)
         # genai-prices loads in a worker thread while the server already answers (0.2 s of start-up)
         asyncio.get_running_loop().run_in_executor(None, load_prices)
 
