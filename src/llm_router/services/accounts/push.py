@@ -15,18 +15,20 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
-from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import delete, or_, select, update
 
 from llm_router.core.errors import AppError
 from llm_router.core.ids import utcnow
 from llm_router.db.engine import Database
 from llm_router.db.models import PushSubscription
-from llm_router.services.accounts.webpush import MAX_PAYLOAD, VapidKeys, b64url_decode, push_request
 from llm_router.services.keys.ssrf import AddressPolicy, check_base_url
 from llm_router.services.keys.ssrf_client import guarded_client
+
+if TYPE_CHECKING:  # the wire (cryptography's EC, AES-GCM, py_vapid) loads with the first push
+    from llm_router.services.accounts.webpush import VapidKeys
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ SEND_TIMEOUT = 15.0
 TTL = 24 * 3600  # an answer a day old is still worth telling about; older, the app shows it anyway
 GONE = (404, 410)  # the push service no longer knows the subscription
 MAX_BODY_CHARS = 180
+MAX_PAYLOAD = 3000  # webpush.MAX_PAYLOAD: what one encrypted record carries with room to spare
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,8 @@ class PushService:
         """The VAPID key pair, made into the data dir on first use."""
         async with self._keys_lock:
             if self._keys is None:
+                from llm_router.services.accounts.webpush import VapidKeys
+
                 self._keys = await asyncio.to_thread(VapidKeys.load_or_create, self.data_dir, self.contact)
             return self._keys
 
@@ -130,6 +135,8 @@ class PushService:
         return sum(results)
 
     async def _send(self, keys: VapidKeys, target: PushSubscription, payload: bytes, tag: str | None) -> bool:
+        from llm_router.services.accounts.webpush import push_request
+
         request = push_request(keys, target.endpoint, target.p256dh, target.auth, payload, ttl=TTL, topic=tag)
         try:
             response = await self._client.post(
@@ -154,6 +161,10 @@ class PushService:
 
 
 def _check_keys(p256dh: str, auth: str) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from llm_router.services.accounts.webpush import b64url_decode
+
     try:
         point, secret = b64url_decode(p256dh), b64url_decode(auth)
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)  # on the curve
