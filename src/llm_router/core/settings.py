@@ -20,6 +20,7 @@ from llm_router.core.errors import StartupError
 from llm_router.core.logging import redact
 
 MASTER_KEY_FILE_NAME = "secret.key"  # the vault's generated master key, in the data dir (mode 0600)
+VAPID_KEY_FILE_NAME = "vapid_private.pem"  # the Web Push signing key, made on first use (mode 0600)
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 AuthMode = Literal["password", "none", "trusted-header"]

@@ -24,7 +24,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from py_vapid import Vapid02  # type: ignore[import-untyped]
 
-KEY_FILE = "vapid_private.pem"
+from llm_router.core.settings import VAPID_KEY_FILE_NAME
+
+KEY_FILE = VAPID_KEY_FILE_NAME
 RECORD_SIZE = 4096  # one record holds the whole message: payloads are kept well under it
 MAX_PAYLOAD = 3000  # what push services accept (4096 minus the header, tag and padding) with room to spare
 JWT_LIFETIME = 12 * 3600  # RFC 8292: at most 24 hours
