@@ -164,7 +164,7 @@ def test_finished_answer_is_pushed_while_no_page_is_open_and_the_notice_opens_it
             toggle.scroll_into_view_if_needed()
             toggle.click()
             # No push service is reachable from here: the browser refuses, the panel says so, stays off.
-            status = page.locator(".push-section [role=status]")
+            status = page.locator(".push-status")
             expect(status).to_contain_text("Registration failed")
             expect(toggle).to_have_text("push on this device: off")
             expect(toggle).to_be_enabled()

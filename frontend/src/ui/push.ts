@@ -57,7 +57,7 @@ async function turnOff(api: Api): Promise<void> {
 }
 
 export function pushSection(api: Api): HTMLElement {
-  const status = h("p", { class: "form-note", role: "status" });
+  const status = h("p", { class: "form-note push-status", "aria-live": "polite" });
   const toggle = h("button", { type: "button", class: "btn", role: "switch", "aria-checked": "false", disabled: true }, "…");
   const show = (on: boolean): void => {
     toggle.setAttribute("aria-checked", String(on));
