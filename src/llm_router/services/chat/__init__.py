@@ -6,6 +6,7 @@
   watchers do) → ``live`` (in-memory buffer, Redis relay) → ``watch`` (SSE with exact resume), counted
   by ``presence`` (an answer that ends with nobody watching is announced by the manager's ``notify``).
 - ``titles``: the first-words title, then a cheap model's.
+- ``window``: a turn's history fitted to the model's context window (trimmed or refused, as set).
 - ``export/``: a conversation out (versioned JSON tree, Markdown, PDF, a zip of all) and exports of ours,
   ChatGPT, Claude.ai and Open WebUI in (streamed, idempotent); see its ``__init__``.
 
