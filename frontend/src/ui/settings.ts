@@ -62,6 +62,8 @@ export function settingsPanel(api: Api, auth: AuthStatus | null, onClose: () => 
     const panel = make(api, () => panel.dispose());
     el.after(panel.el);
   };
+  const pushSlot = h("div", {});
+  void import("./push").then((m) => pushSlot.replaceChildren(m.pushSection(api)));
   const passwordMode = auth?.auth_mode === "password";
   const el = h(
     "section",
@@ -83,6 +85,7 @@ export function settingsPanel(api: Api, auth: AuthStatus | null, onClose: () => 
     keyList,
     keyForm,
     dataSection(api),
+    pushSlot,
     tokensSection(api, auth?.user?.role === "admin"),
     auth?.user?.role === "admin" && passwordMode ? usersSection(api) : null,
     passwordMode ? h("h3", {}, "password") : null,
