@@ -140,7 +140,7 @@ def test_streamed_function_call_round_trip_with_previous_response_id(
 
 def test_input_items_roles_images_and_json_schema_format(v1_app: V1App, fake_provider: FakeProvider) -> None:
     fake_provider.enqueue(Behaviour(json_answer={"city": "Paris"}))
-    pixel = "data:image/png;base64,iVBORw0KGgo="
+    pixel = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
     schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
 
     response = v1_app.openai().responses.create(

@@ -19,6 +19,7 @@ from llm_router.api.middleware import RequestLogMiddleware
 from llm_router.api.protection import BodyLimitMiddleware, CsrfMiddleware, SecurityHeadersMiddleware
 from llm_router.api.routes import (
     admin_users,
+    attachments,
     auth,
     budgets,
     conversations,
@@ -45,6 +46,8 @@ from llm_router.core.settings import Settings
 from llm_router.providers.config import load_provider_configs
 from llm_router.services.routing import load_routes
 from llm_router.services.usage.metrics import Metrics
+
+MULTIPART_OVERHEAD = 64 * 1024  # an upload's form fields and boundaries, beyond the file itself
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,
-        upload_limits={"/api/import": settings.max_import_bytes},
+        upload_limits={
+            "/api/import": settings.max_import_bytes,
+            "/api/media": settings.media_max_file_bytes + MULTIPART_OVERHEAD,
+        },
     )
     app.add_middleware(CsrfMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
@@ -111,6 +117,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(tokens.router)
     app.include_router(logs.router)
     app.include_router(media.router)
+    app.include_router(attachments.router)
     app.include_router(v1_router)
     app.include_router(v1_paths.router)  # after every router: unknown /v1 paths, HEAD preflights
 

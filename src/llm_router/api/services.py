@@ -53,6 +53,7 @@ from llm_router.services.keys.ssrf import AddressPolicy
 from llm_router.services.keys.ssrf_client import provider_client_factory
 from llm_router.services.keys.user_providers import UserProviders
 from llm_router.services.keys.vault import Vault, open_cipher
+from llm_router.services.media.attachments import AttachmentService, Limits
 from llm_router.services.media.images import ImageService
 from llm_router.services.media.store import MediaStore
 from llm_router.services.routing import Router, RoutesFile
@@ -80,6 +81,7 @@ class AppServices:
     metrics: Metrics
     media: MediaStore  # image files in the data dir
     images: ImageService
+    attachments: AttachmentService  # photos and documents added to chat messages
     budgets: Budgets
 
 
@@ -132,6 +134,14 @@ async def open_services(
 
         router = Router(routes)
         budgets = Budgets(db)
+        media = MediaStore(db, settings.data_dir / "media")
+        attachments = AttachmentService(
+            db,
+            media,
+            Limits(
+                settings.media_max_file_bytes, settings.media_max_message_bytes, settings.media_max_image_side
+            ),
+        )
         jobs = GenerationManager(
             db,
             router,
@@ -139,12 +149,12 @@ async def open_services(
             RedisRelay(settings.redis_url) if settings.redis_url else None,
             on_usage=metrics.observe_usage,
             budgets=budgets,
+            attachments=attachments,
         )
         metrics.count_running(lambda: len(jobs.running_ids()))
         await jobs.open()
         stack.push_async_callback(jobs.close)  # running answers end "interrupted", their text stored
         usage_writer = UsageWriter(db, observer=metrics.observe_usage)
-        media = MediaStore(db, settings.data_dir / "media")
         stack.push_async_callback(usage_writer.drain)  # rows of finished /v1 requests still being written
         backups = BackupSchedule(settings)
         backups.start()
@@ -167,6 +177,7 @@ async def open_services(
             metrics=metrics,
             media=media,
             images=ImageService(db, media),
+            attachments=attachments,
             budgets=budgets,
         )
 

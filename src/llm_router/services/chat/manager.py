@@ -27,6 +27,7 @@ from llm_router.db.models import Message
 from llm_router.providers.registry import ProviderRegistry
 from llm_router.services.accounts.budgets import Budgets
 from llm_router.services.chat import turns
+from llm_router.services.chat.attachments import AttachmentLoader
 from llm_router.services.chat.conversations import RUNNING_STATUSES, get_message, owned_message
 from llm_router.services.chat.job import GenerationJob
 from llm_router.services.chat.live import LiveMessage, RedisRelay
@@ -56,8 +57,10 @@ class GenerationManager:
         relay: RedisRelay | None = None,
         budgets: Budgets | None = None,
         on_usage: UsageObserver | None = None,
+        attachments: AttachmentLoader | None = None,
     ) -> None:
         self.db = db
+        self.attachments = attachments  # swaps a turn's ``media:`` parts for the files' content
         self.budgets = budgets
         self.on_usage = on_usage  # told of each stored answer's usage row (metrics)
         self.router = router  # the app's one router (the routes file ``/v1`` follows too)
@@ -166,6 +169,8 @@ class GenerationManager:
         over_budget = await self.budgets.exceeded(turn.owner_id) if self.budgets else None
         planner = TurnPlanner(self.router, await self.providers_of(turn.owner_id), over_budget)
         stored = await turns.store_turn(self.db, planner, turn)
+        if self.attachments is not None:
+            stored.spec.plan = await self.attachments.resolve(turn.owner_id, stored.spec.plan)
         self.launch(stored.spec)
         return stored
 
