@@ -147,7 +147,7 @@ def test_documents_go_as_each_protocols_document_part(
     client: httpx.Client, fake_provider: FakeProvider
 ) -> None:
     pdf = upload(client, "report.pdf", PDF, model=ANTHROPIC_MODEL).json()
-    notes = upload(client, "notes.md", "# Notes\nbuy milk\n".encode(), model=ANTHROPIC_MODEL).json()
+    notes = upload(client, "notes.md", b"# Notes\nbuy milk\n", model=ANTHROPIC_MODEL).json()
     assert (pdf["kind"], pdf["mime"], notes["mime"]) == ("document", "application/pdf", "text/plain")
     conversation = client.post("/api/conversations", json={}).json()
     send(client, conversation["id"], ANTHROPIC_MODEL, "summarise", [pdf["id"], notes["id"]])
