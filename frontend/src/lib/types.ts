@@ -15,7 +15,8 @@ export interface Message {
   status: MessageStatus;
   model: string | null;
   provider: string | null;
-  params: { temperature?: number | null; reasoning?: string | null } | null;
+  params: { temperature?: number | null; reasoning?: string | null; kind?: string; images?: string[] } | null;
+  parts?: { type: string; media_id: string; name: string; mime: string }[];
   finish_reason: string | null;
   tokens_in: number;
   tokens_out: number;
@@ -82,7 +83,7 @@ export interface CatalogModel {
   model: string;
   source: "live" | "fallback";
   is_local: boolean;
-  capabilities?: { reasoning?: boolean; vision?: boolean; tools?: boolean; context_window?: number | null };
+  capabilities?: { reasoning?: boolean; vision?: boolean; image_generation?: boolean; tools?: boolean; context_window?: number | null };
   price?: { input_per_mtok: number; output_per_mtok: number } | null;
 }
 
