@@ -119,6 +119,11 @@ class MediaStore:
             session.add(row)
         return row
 
+    def read(self, sha256: str, mime: str) -> bytes | None:
+        """A stored file's bytes by content (for exports), or None when it is gone."""
+        path = self.path_of(MediaFile(sha256=sha256, mime=mime))
+        return path.read_bytes() if path.exists() else None
+
     async def get(self, owner_id: str, media_id: str) -> tuple[MediaFile, Path]:
         """The row and its file, for its owner only (anyone else: 404, as if it did not exist)."""
         async with self.db.read() as session:
