@@ -20,6 +20,7 @@ from llm_router.api.protection import BodyLimitMiddleware, CsrfMiddleware, Secur
 from llm_router.api.routes import (
     admin_users,
     attachments,
+    audio,
     auth,
     budgets,
     conversations,
@@ -48,6 +49,7 @@ from llm_router.services.routing import load_routes
 from llm_router.services.usage.metrics import Metrics
 
 MULTIPART_OVERHEAD = 64 * 1024  # an upload's form fields and boundaries, beyond the file itself
+AUDIO_UPLOAD_BYTES = 25 * 1024 * 1024  # OpenAI's limit for one file to transcribe
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upload_limits={
             "/api/import": settings.max_import_bytes,
             "/api/media": settings.media_max_file_bytes + MULTIPART_OVERHEAD,
+            "/api/audio/transcriptions": AUDIO_UPLOAD_BYTES + MULTIPART_OVERHEAD,
+            "/v1/audio/transcriptions": AUDIO_UPLOAD_BYTES + MULTIPART_OVERHEAD,
         },
     )
     app.add_middleware(CsrfMiddleware)
@@ -118,6 +122,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(logs.router)
     app.include_router(media.router)
     app.include_router(attachments.router)
+    app.include_router(audio.router)
     app.include_router(v1_router)
     app.include_router(v1_paths.router)  # after every router: unknown /v1 paths, HEAD preflights
 

@@ -56,6 +56,7 @@ from llm_router.services.keys.vault import Vault, open_cipher
 from llm_router.services.media.attachments import AttachmentService, Limits
 from llm_router.services.media.images import ImageService
 from llm_router.services.media.store import MediaStore
+from llm_router.services.media.voice import VoiceService
 from llm_router.services.routing import Router, RoutesFile
 from llm_router.services.usage.log import UsageWriter
 from llm_router.services.usage.metrics import Metrics
@@ -82,6 +83,7 @@ class AppServices:
     media: MediaStore  # image files in the data dir
     images: ImageService
     attachments: AttachmentService  # photos and documents added to chat messages
+    voice: VoiceService  # dictation and read-aloud
     budgets: Budgets
 
 
@@ -178,6 +180,7 @@ async def open_services(
             media=media,
             images=ImageService(db, media),
             attachments=attachments,
+            voice=VoiceService(db),
             budgets=budgets,
         )
 
