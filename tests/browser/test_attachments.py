@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
-from playwright.sync_api import Page, Request, expect
 from PIL import Image
+from playwright.sync_api import Page, Request, expect
 
 from llm_router.testing import FakeProvider
 from tests.browser.conftest import DESKTOP, PHONE, PageFactory, screenshot
