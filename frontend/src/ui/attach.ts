@@ -1,5 +1,5 @@
 // Attachments and pictures, loaded once the chat is idle: the paperclip and camera buttons, paste and
-// drag-and-drop into the composer, photos downscaled in the browser before upload (a 12 MP phone photo
+// drag-and-drop into the composer, the microphone (ui/voice.ts), photos downscaled in the browser before upload (a 12 MP phone photo
 // becomes ~2048 px, ~1568 px for Claude, which is all the model uses), thumbnails in messages, and /image.
 import "../styles/media.css";
 import { installImageCommand } from "../lib/imagecmd";
@@ -136,10 +136,17 @@ export function mountAttach(composer: Composer, controller: Controller): void {
     composer.attachments = [];
     chips.replaceChildren();
   });
+  void import("./voice").then((voice) => voice.mountVoice(composer, controller, svgButton));
 }
 
 /** What a message gets beyond its text: thumbnails of its attachments or generated pictures. */
 export function decorate(body: HTMLElement, message: Message): void {
+  if (message.role === "assistant") {
+    const read: HTMLButtonElement = button("read aloud", () => void import("./voice").then((v) => v.readAloud((body.textContent ?? "").trim(), read, {})), {
+      class: "btn read-aloud",
+    });
+    body.after(h("div", { class: "msg-voice" }, read));
+  }
   if (message.parts?.length || message.params?.kind === "image") showThumbs(body, message);
 }
 
