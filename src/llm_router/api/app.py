@@ -19,6 +19,8 @@ from llm_router.api.middleware import RequestLogMiddleware
 from llm_router.api.protection import BodyLimitMiddleware, CsrfMiddleware, SecurityHeadersMiddleware
 from llm_router.api.routes import (
     admin_users,
+    attachments,
+    audio,
     auth,
     budgets,
     conversations,
@@ -48,6 +50,9 @@ from llm_router.core.settings import Settings
 from llm_router.providers.config import load_provider_configs
 from llm_router.services.routing import load_routes
 from llm_router.services.usage.metrics import Metrics
+
+MULTIPART_OVERHEAD = 64 * 1024  # an upload's form fields and boundaries, beyond the file itself
+AUDIO_UPLOAD_BYTES = 25 * 1024 * 1024  # OpenAI's limit for one file to transcribe
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +95,12 @@ def create_app(settings: Settings | None = None, *, migrated: bool = False) -> F
     app.add_middleware(
         BodyLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,
-        upload_limits={"/api/import": settings.max_import_bytes},
+        upload_limits={
+            "/api/import": settings.max_import_bytes,
+            "/api/media": settings.media_max_file_bytes + MULTIPART_OVERHEAD,
+            "/api/audio/transcriptions": AUDIO_UPLOAD_BYTES + MULTIPART_OVERHEAD,
+            "/v1/audio/transcriptions": AUDIO_UPLOAD_BYTES + MULTIPART_OVERHEAD,
+        },
     )
     app.add_middleware(CsrfMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
@@ -118,6 +128,8 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(media.router)
     app.include_router(memory_routes.router)
     app.include_router(schedule_routes.router)
+    app.include_router(attachments.router)
+    app.include_router(audio.router)
     app.include_router(push.router)
     app.include_router(v1_router)
     app.include_router(v1_paths.router)  # after every router: unknown /v1 paths, HEAD preflights

@@ -57,8 +57,10 @@ from llm_router.services.keys.ssrf_client import provider_client_factory
 from llm_router.services.keys.user_providers import UserProviders
 from llm_router.services.keys.vault import Vault, open_cipher
 from llm_router.services.library.memory_proposals import MemoryProposer
+from llm_router.services.media.attachments import AttachmentService, Limits
 from llm_router.services.media.images import ImageService
 from llm_router.services.media.store import MediaStore
+from llm_router.services.media.voice import VoiceService
 from llm_router.services.routing import Router, RoutesFile
 from llm_router.services.schedules import Scheduler
 from llm_router.services.usage.log import UsageWriter
@@ -85,6 +87,8 @@ class AppServices:
     metrics: Metrics
     media: MediaStore  # image files in the data dir
     images: ImageService
+    attachments: AttachmentService  # photos and documents added to chat messages
+    voice: VoiceService  # dictation and read-aloud
     budgets: Budgets
     memory: MemoryProposer  # memory proposals by a cheap model (after answers, or on demand)
     scheduler: Scheduler  # scheduled prompts; its loop runs unless LLM_ROUTER_SCHEDULER=false
@@ -145,6 +149,14 @@ async def open_services(
         router = Router(routes)
         budgets = Budgets(db)
         memory = MemoryProposer(db, user_providers.for_user, settings.memory_propose_after)
+        media = MediaStore(db, settings.data_dir / "media")
+        attachments = AttachmentService(
+            db,
+            media,
+            Limits(
+                settings.media_max_file_bytes, settings.media_max_message_bytes, settings.media_max_image_side
+            ),
+        )
         push = PushService(db, settings.data_dir, policy, settings.push_contact)
         stack.push_async_callback(push.aclose)
         jobs = GenerationManager(
@@ -155,6 +167,7 @@ async def open_services(
             on_usage=metrics.observe_usage,
             budgets=budgets,
             after_answer=memory.after_answer,
+            attachments=attachments,
             context=ContextPolicy(settings.context_overflow, settings.answer_reserve_tokens),
             notify=push.notify,
         )
@@ -166,7 +179,6 @@ async def open_services(
             scheduler.start()  # its first look runs a slot missed while the server was down
             stack.push_async_callback(scheduler.stop)  # before the jobs close (reverse order)
         usage_writer = UsageWriter(db, observer=metrics.observe_usage)
-        media = MediaStore(db, settings.data_dir / "media")
         stack.push_async_callback(usage_writer.drain)  # rows of finished /v1 requests still being written
         backups = BackupSchedule(settings)
         backups.start()
@@ -189,6 +201,8 @@ async def open_services(
             metrics=metrics,
             media=media,
             images=ImageService(db, media),
+            attachments=attachments,
+            voice=VoiceService(db),
             budgets=budgets,
             memory=memory,
             scheduler=scheduler,

@@ -88,6 +88,25 @@ class Settings(BaseSettings):
             "Largest file `POST /api/import` accepts (a ChatGPT or Claude.ai export); it is read as a stream."
         ),
     )
+    media_max_file_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest attachment (photo, PDF, text file) one upload may be; larger files get 413. Photos are "
+            "downscaled in the browser first, so this bounds PDFs and API clients."
+        ),
+    )
+    media_max_message_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=1024,
+        description="Largest total of the attachments of one chat message (413 beyond).",
+    )
+    media_max_image_side: int = Field(
+        default=2048,
+        ge=256,
+        le=8192,
+        description="Stored attachment images are scaled down to this many pixels on their long side.",
+    )
     providers_file: Path | None = Field(
         default=None,
         description="YAML or TOML file listing further providers (OpenAI-compatible endpoints and others).",

@@ -27,6 +27,7 @@ from llm_router.db.models import Conversation, Message
 from llm_router.providers.registry import ProviderRegistry
 from llm_router.services.accounts.budgets import Budgets
 from llm_router.services.chat import turns
+from llm_router.services.chat.attachments import AttachmentLoader
 from llm_router.services.chat.conversations import RUNNING_STATUSES, get_message, owned_message
 from llm_router.services.chat.job import GenerationJob
 from llm_router.services.chat.live import LiveMessage, RedisRelay
@@ -75,11 +76,13 @@ class GenerationManager:
         on_usage: UsageObserver | None = None,
         after_answer: AnswerHook | None = None,
         context: ContextPolicy = DEFAULT_POLICY,
+        attachments: AttachmentLoader | None = None,
         notify: Notify | None = None,
     ) -> None:
         self.after_answer = after_answer
         self.db = db
         self.context = context  # how a history longer than the model's window is handled
+        self.attachments = attachments  # swaps a turn's ``media:`` parts for the files' content
         self.notify = notify  # an answer that ends while no page watches its conversation
         self.presence = Presence()
         self.budgets = budgets
@@ -218,6 +221,8 @@ class GenerationManager:
         providers = await self.providers_of(turn.owner_id)
         planner = TurnPlanner(self.router, providers, over_budget, self.context)
         stored = await turns.store_turn(self.db, planner, turn)
+        if self.attachments is not None:
+            stored.spec.plan = await self.attachments.resolve(turn.owner_id, stored.spec.plan)
         self.launch(stored.spec)
         return stored
 

@@ -24,6 +24,7 @@ from llm_router.db.engine import Database
 from llm_router.db.models import Conversation, Message
 from llm_router.providers.base import ChatMessage, ChatRequest, ReasoningLevel
 from llm_router.providers.registry import ResolvedModel
+from llm_router.services.chat.attachments import check_plan, link_to_conversation, user_content
 from llm_router.services.chat.conversations import (
     RUNNING_STATUSES,
     load_messages,
@@ -33,6 +34,7 @@ from llm_router.services.chat.conversations import (
 from llm_router.services.chat.memory_prompt import memories_for, with_memory
 from llm_router.services.chat.titles import title_from_prompt
 from llm_router.services.chat.tree import Tree
+from llm_router.services.chat.turn_history import history, sent_ids
 from llm_router.services.chat.turn_input import ModelChoice, TurnInput, TurnPlanner
 from llm_router.services.routing import Plan
 
@@ -100,22 +102,6 @@ async def _load(session: AsyncSession, owner_id: str, conversation_id: str) -> _
     return _Loaded(conversation, await load_messages(session, conversation_id), memories)
 
 
-def history(path: list[Message]) -> tuple[ChatMessage, ...]:
-    """The turns sent upstream; assistant messages without any text (failed early) are left out."""
-    turns: list[ChatMessage] = []
-    for message in path:
-        if message.role == "user":
-            turns.append(ChatMessage("user", message.content))
-        elif message.role == "assistant" and message.content:
-            turns.append(ChatMessage("assistant", message.content))
-    return tuple(turns)
-
-
-def sent_ids(path: list[Message]) -> list[str]:
-    """The ids of the messages ``history`` sends, in the same order."""
-    return [m.id for m in path if m.role == "user" or (m.role == "assistant" and m.content)]
-
-
 def _params(conversation: Conversation, choice: ModelChoice) -> dict[str, Any]:
     temperature = choice.temperature if choice.temperature is not None else conversation.temperature
     reasoning = choice.reasoning or conversation.reasoning
@@ -144,6 +130,7 @@ def _plan(
     plan, remembered = with_memory(routing.plan(name, request), memories)  # before fitting: it counts
     fitted = routing.fit(plan)
     plan = fitted.plan
+    check_plan(plan, routing.providers)  # a model that cannot see the attachments: refused, nothing stored
     for key in ("route", "no_cloud", "attempts", "context", "memory"):  # what an earlier run of it noted
         params.pop(key, None)
     if remembered:
@@ -200,6 +187,7 @@ async def _user_turn(
     device_id: str | None,
     *,
     use_active_leaf: bool,
+    parts: list[dict[str, Any]] | None = None,
 ) -> Turn:
     async with db.write() as session:
         loaded = await _load(session, owner_id, conversation_id)
@@ -211,10 +199,6 @@ async def _user_turn(
             raise NotFound("parent message not found in this conversation")
         loaded.ensure_branch_idle(parent_id)
         params = _params(conversation, choice)
-        path = loaded.path(parent_id)
-        turns = (*history(path), ChatMessage("user", content))
-        name = choice.model or conversation.model
-        plan = _plan(routing, name, conversation, params, turns, sent_ids(path), loaded.memories)
         user = Message(
             id=new_id(),
             conversation_id=conversation.id,
@@ -223,7 +207,13 @@ async def _user_turn(
             role="user",
             content=content,
             device_id=device_id,
+            parts=list(parts or []),
         )
+        path = loaded.path(parent_id)
+        turns = (*history(path), ChatMessage("user", user_content(user)))
+        name = choice.model or conversation.model
+        plan = _plan(routing, name, conversation, params, turns, sent_ids(path), loaded.memories)
+        user.parts = await link_to_conversation(session, conversation.id, user.parts)
         assistant = _new_assistant(loaded, user.id, plan, params)
         assistant.device_id = device_id
         first_prompt = None
@@ -253,6 +243,7 @@ async def send_message(
     parent_id: str | None,
     choice: ModelChoice,
     device_id: str | None,
+    parts: list[dict[str, Any]] | None = None,
 ) -> Turn:
     """A user message (under ``parent_id``, default the active leaf) and its pending answer."""
     return await _user_turn(
@@ -265,13 +256,20 @@ async def send_message(
         choice,
         device_id,
         use_active_leaf=parent_id is None,
+        parts=parts,
     )
 
 
 async def edit_message(
-    db: Database, routing: TurnPlanner, owner_id: str, message_id: str, content: str, device_id: str | None
+    db: Database,
+    routing: TurnPlanner,
+    owner_id: str,
+    message_id: str,
+    content: str,
+    device_id: str | None,
+    parts: list[dict[str, Any]] | None = None,
 ) -> Turn:
-    """A new sibling of a user message with the new text, answered; the original stays as it was."""
+    """A new sibling of a user message (new text; the original's attachments unless ``parts``)."""
     async with db.read() as session:
         original = await owned_message(session, owner_id, message_id)
     if original.role != "user":
@@ -286,6 +284,7 @@ async def edit_message(
         ModelChoice(),
         device_id,
         use_active_leaf=False,
+        parts=list(original.parts or []) if parts is None else parts,
     )
 
 
@@ -379,10 +378,14 @@ async def store_turn(db: Database, planner: TurnPlanner, turn: TurnInput) -> Tur
             turn.parent_id,
             turn.choice,
             turn.device_id,
+            list(turn.attachments or []),
         )
     assert turn.message_id is not None
     if turn.kind == "edit":
-        return await edit_message(db, planner, turn.owner_id, turn.message_id, turn.content, turn.device_id)
+        parts = None if turn.attachments is None else list(turn.attachments)
+        return await edit_message(
+            db, planner, turn.owner_id, turn.message_id, turn.content, turn.device_id, parts
+        )
     if turn.kind == "regenerate":
         return await regenerate_message(
             db, planner, turn.owner_id, turn.message_id, turn.choice, turn.device_id

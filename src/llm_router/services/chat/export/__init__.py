@@ -15,7 +15,7 @@ A new import format: a parser in ``formats`` and one line in its ``PARSERS`` tab
 from typing import Any
 
 from llm_router.services.chat.export.archive import stream_archive
-from llm_router.services.chat.export.document import FORMAT, VERSION, conversation_document
+from llm_router.services.chat.export.document import FORMAT, VERSION, conversation_document, embed_media
 from llm_router.services.chat.export.importer import ImportReport, import_file
 from llm_router.services.chat.export.markdown import to_markdown
 
@@ -33,6 +33,7 @@ __all__ = [
     "VERSION",
     "ImportReport",
     "conversation_document",
+    "embed_media",
     "import_file",
     "stream_archive",
     "to_markdown",
