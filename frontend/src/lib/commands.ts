@@ -16,6 +16,9 @@ export interface CommandContext {
   showSearch(query: string): Promise<void>;
   showStats(): Promise<void>;
   exportConversation(format: ExportFormat): Promise<void>;
+  /** The lazily loaded library and compare screens (ui/library.ts, ui/compare.ts). */
+  library(command: "p" | "preset" | "compare", arg: string): Promise<void>;
+  prompts?: readonly string[];
 }
 
 export const EXPORT_FORMATS = ["json", "md", "pdf"] as const;
@@ -145,6 +148,14 @@ export const COMMANDS: readonly CommandDef[] = [
         runs: true,
       })),
   },
+  ...(["compare", "p", "preset"] as const).map((name) => ({
+    name,
+    args: name == "compare" ? "<model> <model> [more] <prompt>" : "[name]",
+    description: name == "compare" ? "ask 2–4 models at once" : `use a saved ${name == "p" ? "prompt" : "preset"} (no name: the library)`,
+    parse: (arg: string): Parsed => ({ run: (c) => c.library(name, arg) }),
+    complete: (arg: string, ctx: CommandContext): Completion[] =>
+      (ctx.prompts ?? []).filter((n) => n.startsWith(`${name}:${arg}`)).map((n) => ({ label: n.slice(name.length + 1), detail: name, value: `/${n.replace(":", " ")}`, runs: true })),
+  })),
 ];
 
 export function findCommand(name: string): CommandDef | undefined {

@@ -245,6 +245,10 @@ export class Controller implements CommandContext, MessageActions, PagingActions
   }
 
   // -- CommandContext --------------------------------------------------------------------------
+  prompts?: readonly string[];
+  async library(command: "p" | "preset" | "compare", arg: string): Promise<void> {
+    await (await import("./library")).run(this, command, arg);
+  }
   models() {
     return this.store.modelsInfo?.models ?? [];
   }
