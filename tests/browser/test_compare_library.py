@@ -18,7 +18,9 @@ MODELS = ["gpt-4o", "gpt-4o-mini", "claude-haiku-4-5"]
 
 def _script(fake: FakeProvider) -> None:
     for model in MODELS:  # each answer stops after 2 pieces until released: all three are live at once
-        fake.enqueue(Behaviour(chunks=[f"{model} says ", "one ", "two ", "three"], pause_after=2), model=model)
+        fake.enqueue(
+            Behaviour(chunks=[f"{model} says ", "one ", "two ", "three"], pause_after=2), model=model
+        )
 
 
 @pytest.mark.parametrize(("size", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
@@ -53,6 +55,8 @@ def test_compare_three_models_and_continue_with_one(
         assert boxes[0]["width"] > 300  # type: ignore[index]
         tabs.nth(1).click()
         expect(tabs.nth(1)).to_have_attribute("aria-selected", "true")
+        expect(columns.nth(1)).to_be_in_viewport(ratio=0.95)  # the strip scrolled to the second answer
+        expect(columns.nth(0)).not_to_be_in_viewport()
     screenshot(page, f"18-compare-{size}")
 
     columns.nth(1).get_by_role("button", name="continue with this").click()
@@ -60,16 +64,19 @@ def test_compare_three_models_and_continue_with_one(
     wait_complete(assistant(page))
     expect(assistant(page)).to_contain_text("gpt-4o-mini says one two three")
     fake_provider.enqueue(Behaviour(chunks=["on the picked branch"]), model="gpt-4o-mini")
-    page.evaluate("1")
     send(page, "/model gpt-4o-mini")
     send(page, "go on")
-    wait_complete(assistant(page))
+    expect(assistant(page)).to_contain_text("on the picked branch", timeout=20_000)
     chats = [r.json for r in fake_provider.requests if r.json and "messages" in r.json]
     last = next(r for r in reversed(chats) if r["messages"][-1]["content"] == "go on")
-    assert [m["content"] for m in last["messages"] if m["role"] == "assistant"] == ["gpt-4o-mini says one two three"]
+    assert [m["content"] for m in last["messages"] if m["role"] == "assistant"] == [
+        "gpt-4o-mini says one two three"
+    ]
 
 
-def test_a_saved_prompt_with_two_variables_is_filled_and_sent(pages: PageFactory, fake_provider: FakeProvider) -> None:
+def test_a_saved_prompt_with_two_variables_is_filled_and_sent(
+    pages: PageFactory, fake_provider: FakeProvider
+) -> None:
     page = pages.new(PHONE)
     created = page.request.post(
         "/api/prompts", data={"name": "translate", "body": "Translate {{text}} into {{language}}."}
@@ -100,7 +107,7 @@ def test_a_preset_applies_model_reasoning_and_system_prompt(pages: PageFactory) 
     assert page.request.post("/api/presets", data=body).status == 201
     send(page, "/preset careful")
     expect(page.locator(".sl-model")).to_have_text("gpt-4o-mini")
-    expect(page.locator(".notice").last).to_contain_text("system prompt: Think twice.")
+    expect(page.get_by_text("system prompt: Think twice.")).to_be_visible()
     cid = page.evaluate("location.hash").split("/")[-1]
     conversation = page.request.get(f"/api/conversations/{cid}").json()
     assert (conversation["model"], conversation["reasoning"]) == ("gpt-4o-mini", "high")

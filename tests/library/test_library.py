@@ -19,7 +19,9 @@ JSON = {"Content-Type": "application/json"}
 REVIEW = {"name": "review", "description": "code review", "body": "Review this {{language}} code:\n{{code}}"}
 
 
-def test_a_prompt_with_two_variables_is_filled_and_sent(admin: httpx.Client, fake_provider: FakeProvider) -> None:
+def test_a_prompt_with_two_variables_is_filled_and_sent(
+    admin: httpx.Client, fake_provider: FakeProvider
+) -> None:
     created = admin.post("/api/prompts", json=REVIEW)
     assert created.status_code == 201, created.text
     prompt = created.json()
@@ -68,7 +70,9 @@ def test_instance_entries_are_seen_by_all_and_changed_by_admins_only(
     assert [(p["id"], p["mine"], p["editable"]) for p in seen] == [(shared["id"], False, False)]
     assert bob.patch(f"/api/prompts/{shared['id']}", json={"body": "x"}).status_code == 403
     assert bob.delete(f"/api/prompts/{shared['id']}").status_code == 403
-    assert admin.patch(f"/api/prompts/{shared['id']}", json={"body": "new {{a}}"}).json()["variables"] == ["a"]
+    assert admin.patch(f"/api/prompts/{shared['id']}", json={"body": "new {{a}}"}).json()["variables"] == [
+        "a"
+    ]
 
 
 def test_a_preset_changes_the_conversations_model_reasoning_and_system_prompt(
@@ -140,7 +144,11 @@ def test_malformed_and_oversized_library_files_are_refused_with_reasons(bob: htt
     assert status == 422 and "llm-router-library" in message
     status, message = refused(json.dumps({"format": "llm-router-library", "version": 9}).encode())
     assert status == 422 and "version 9" in message
-    bad = {"format": "llm-router-library", "version": 1, "prompts": [{"name": "ok", "body": "x"}, {"name": "b c"}]}
+    bad = {
+        "format": "llm-router-library",
+        "version": 1,
+        "prompts": [{"name": "ok", "body": "x"}, {"name": "b c"}],
+    }
     status, message = refused(json.dumps(bad).encode())
     assert status == 422
     assert "prompts[1].name" in message and "prompts[1].body" in message
