@@ -128,7 +128,8 @@ def test_the_library_round_trips_as_a_versioned_file(admin: httpx.Client, bob: h
     report = bob.post("/api/prompts/import", content=exported.content, headers=JSON).json()
     assert report == {"prompts_created": 1, "prompts_updated": 0, "presets_created": 1, "presets_updated": 0}
     again = bob.post("/api/prompts/import", content=exported.content, headers=JSON).json()
-    assert again["prompts_updated"] == 1 and again["prompts_created"] == 0
+    assert again["prompts_updated"] == 1
+    assert again["prompts_created"] == 0
     assert [p["body"] for p in bob.get("/api/prompts").json()["items"]] == [REVIEW["body"]]
     assert bob.get("/api/presets").json()["items"][0]["system_prompt"] == "Be terse."
 
@@ -139,11 +140,14 @@ def test_malformed_and_oversized_library_files_are_refused_with_reasons(bob: htt
         return response.status_code, response.json()["error"]["message"]
 
     status, message = refused(b"{not json")
-    assert status == 400 and "JSON" in message  # the app's JSON guard answers before the route
+    assert status == 400
+    assert "JSON" in message
     status, message = refused(json.dumps({"format": "something-else"}).encode())
-    assert status == 422 and "llm-router-library" in message
+    assert status == 422
+    assert "llm-router-library" in message
     status, message = refused(json.dumps({"format": "llm-router-library", "version": 9}).encode())
-    assert status == 422 and "version 9" in message
+    assert status == 422
+    assert "version 9" in message
     bad = {
         "format": "llm-router-library",
         "version": 1,
@@ -151,7 +155,8 @@ def test_malformed_and_oversized_library_files_are_refused_with_reasons(bob: htt
     }
     status, message = refused(json.dumps(bad).encode())
     assert status == 422
-    assert "prompts[1].name" in message and "prompts[1].body" in message
+    assert "prompts[1].name" in message
+    assert "prompts[1].body" in message
     assert bob.get("/api/prompts").json()["items"] == []  # nothing stored from a broken file
     huge = json.dumps({"format": "llm-router-library", "version": 1, "prompts": [], "pad": "x" * 3_000_000})
     response = bob.post("/api/prompts/import", content=huge.encode(), headers=JSON)

@@ -31,6 +31,7 @@ from llm_router.services.chat.turns import (
     _plan,
     _touch,
     history,
+    sent_ids,
 )
 
 MIN_MODELS = 2
@@ -85,7 +86,8 @@ async def store_compare(
         elif parent_id not in loaded.tree:
             raise AppError("parent message not found in this conversation", status_code=404)
         loaded.ensure_branch_idle(parent_id)
-        turns = (*history(loaded.path(parent_id)), ChatMessage("user", content))
+        path = loaded.path(parent_id)
+        turns = (*history(path), ChatMessage("user", content))
         now = utcnow()
         user = Message(
             id=new_id(),
@@ -105,7 +107,9 @@ async def store_compare(
         specs: list[JobSpec] = []
         for name in names:
             params = _params(conversation, choice)
-            plan = _plan(planner, name, conversation, params, turns)  # raises before anything is added
+            plan = _plan(
+                planner, name, conversation, params, turns, sent_ids(path)
+            )  # raises before anything is added
             params["compare"] = user.id
             assistant = _new_assistant(loaded, user.id, plan, params)
             assistant.device_id = device_id
