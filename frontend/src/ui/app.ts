@@ -72,7 +72,7 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
   };
   const idle = window.requestIdleCallback ?? ((run: () => void) => window.setTimeout(run, 1500));
   idle(() => void loadSettings().catch(() => undefined));
-  idle(() => void import("./library").then((m) => m.preload(controller), () => undefined));
+  idle(() => void controller.library("", "").catch(() => undefined)); // names for /p completion
   const topbar = h(
     "header",
     { class: "topbar" },

@@ -7,7 +7,10 @@ import { FINAL_STATUSES, type Message } from "../lib/types";
 import type { Controller } from "./controller";
 import { button, h } from "./dom";
 import { StreamingMarkdown } from "./streaming";
-import "../styles/library.css";
+import cssUrl from "../styles/library.css?url";
+
+// The styles are linked by this chunk, so the first screen holds no reference to them (CSP: same origin).
+if (!document.getElementById("library-css")) document.head.append(Object.assign(document.createElement("link"), { id: "library-css", rel: "stylesheet", href: cssUrl }));
 
 interface Turn {
   user_message: Message;

@@ -246,7 +246,7 @@ export class Controller implements CommandContext, MessageActions, PagingActions
 
   // -- CommandContext --------------------------------------------------------------------------
   prompts?: readonly string[];
-  async library(command: "p" | "preset" | "compare", arg: string): Promise<void> {
+  async library(command: string, arg: string): Promise<void> {
     await (await import("./library")).run(this, command, arg);
   }
   models() {

@@ -4,7 +4,10 @@
 import { REASONING_LEVELS } from "../lib/types";
 import type { Controller } from "./controller";
 import { button, h } from "./dom";
-import "../styles/library.css";
+import cssUrl from "../styles/library.css?url";
+
+// The styles are linked by this chunk, so the first screen holds no reference to them (CSP: same origin).
+if (!document.getElementById("library-css")) document.head.append(Object.assign(document.createElement("link"), { id: "library-css", rel: "stylesheet", href: cssUrl }));
 
 interface Entry { id: string; name: string; description: string; scope: string; editable: boolean }
 interface Prompt extends Entry { body: string; variables: string[] }
@@ -19,14 +22,11 @@ async function load(ctrl: Controller): Promise<{ prompts: Prompt[]; presets: Pre
   return { prompts: p.items, presets: s.items };
 }
 
-/** Names for Tab completion of /p and /preset, fetched once the chat is idle. */
-export function preload(ctrl: Controller): void {
-  void load(ctrl).catch(() => undefined);
-}
-
-export async function run(ctrl: Controller, command: "p" | "preset" | "compare", arg: string): Promise<void> {
+/** `command` "" (once the chat is idle): only fetch the names /p and /preset complete. */
+export async function run(ctrl: Controller, command: string, arg: string): Promise<void> {
   if (command === "compare") return (await import("./compare")).startCompare(ctrl, arg);
   const { prompts, presets } = await load(ctrl);
+  if (!command) return;
   if (!arg) return openLibrary(ctrl);
   // a personal entry is listed before the instance's of the same name
   const list: Entry[] = command === "p" ? prompts : presets;
