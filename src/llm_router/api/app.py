@@ -31,6 +31,7 @@ from llm_router.api.routes import (
     messages,
     metrics,
     models,
+    push,
     tokens,
     usage,
     usage_reports,
@@ -51,7 +52,9 @@ from llm_router.services.usage.metrics import Metrics
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, migrated: bool = False) -> FastAPI:
+    """The app; ``migrated``: the caller already brought the database to the newest schema (``serve``
+    does, to fail with one clear line), so start-up does not check it a second time."""
     settings = settings or Settings()
     # Both files are read once, here: a mistake in either is one clear line before the server starts.
     providers = load_provider_configs(settings)
@@ -62,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_services(settings, routes, providers, metrics) as services:
+        async with open_services(settings, routes, providers, metrics, migrate=not migrated) as services:
             attach(app, services)
             # What start-up built lives as long as the process: out of the collector's sight, full
             # collections stop re-walking it (+65 ms on every third request that opened a 10,000-message
@@ -115,6 +118,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(tokens.router)
     app.include_router(logs.router)
     app.include_router(media.router)
+    app.include_router(push.router)
     app.include_router(v1_router)
     app.include_router(v1_paths.router)  # after every router: unknown /v1 paths, HEAD preflights
 

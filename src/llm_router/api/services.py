@@ -45,6 +45,7 @@ from llm_router.services.accounts.limits import (
     RedisRateLimiter,
     RequestLimiter,
 )
+from llm_router.services.accounts.push import PushService
 from llm_router.services.accounts.tokens import TokenVerifier
 from llm_router.services.chat.live import RedisRelay
 from llm_router.services.chat.manager import GenerationManager
@@ -82,6 +83,7 @@ class AppServices:
     media: MediaStore  # image files in the data dir
     images: ImageService
     budgets: Budgets
+    push: PushService  # Web Push to users' devices (``notify``)
 
 
 def provider_registry(
@@ -97,9 +99,12 @@ async def open_services(
     routes: RoutesFile,
     configs: list[ProviderConfig] | None = None,
     metrics: Metrics | None = None,
+    *,
+    migrate: bool = True,
 ) -> AsyncIterator[AppServices]:
     """Build the services (``configs``: the providers file and environment, when already read;
-    ``metrics``: the app's, which its request-log middleware already records into)."""
+    ``metrics``: the app's, which its request-log middleware already records into; ``migrate``: False
+    when the caller has just migrated the database)."""
     async with AsyncExitStack() as stack:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if (database_file := sqlite_path(settings.effective_database_url)) is not None:
@@ -109,7 +114,8 @@ async def open_services(
         metrics = metrics or Metrics()
         db = Database(settings.effective_database_url)
         stack.push_async_callback(db.dispose)
-        await migrate_if_needed(db)
+        if migrate:
+            await migrate_if_needed(db)
         # genai-prices loads in a worker thread while the server already answers (0.2 s of start-up)
         asyncio.get_running_loop().run_in_executor(None, load_prices)
 
@@ -133,6 +139,8 @@ async def open_services(
 
         router = Router(routes)
         budgets = Budgets(db)
+        push = PushService(db, settings.data_dir, policy, settings.push_contact)
+        stack.push_async_callback(push.aclose)
         jobs = GenerationManager(
             db,
             router,
@@ -141,6 +149,7 @@ async def open_services(
             on_usage=metrics.observe_usage,
             budgets=budgets,
             context=ContextPolicy(settings.context_overflow, settings.answer_reserve_tokens),
+            notify=push.notify,
         )
         metrics.count_running(lambda: len(jobs.running_ids()))
         await jobs.open()
@@ -170,6 +179,7 @@ async def open_services(
             media=media,
             images=ImageService(db, media),
             budgets=budgets,
+            push=push,
         )
 
 

@@ -20,6 +20,7 @@ from llm_router.core.errors import StartupError
 from llm_router.core.logging import redact
 
 MASTER_KEY_FILE_NAME = "secret.key"  # the vault's generated master key, in the data dir (mode 0600)
+VAPID_KEY_FILE_NAME = "vapid_private.pem"  # the Web Push signing key, made on first use (mode 0600)
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 AuthMode = Literal["password", "none", "trusted-header"]
@@ -134,6 +135,11 @@ class Settings(BaseSettings):
         default=7,
         ge=1,
         description="Scheduled backups to keep; older ones in the backup folder are deleted.",
+    )
+    push_contact: str = Field(
+        default="mailto:admin@llm-router.invalid",
+        pattern=r"^(mailto:\S+@\S+|https://\S+)$",
+        description="Contact (`mailto:` or `https://` URL) given to push services with Web Push messages.",
     )
     metrics_allow: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

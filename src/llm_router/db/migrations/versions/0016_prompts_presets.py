@@ -5,7 +5,7 @@ prompt), each personal (``scope = 'user'``) or instance-wide (``'instance'``, ma
 per scope and owner; ``default_presets`` holds the preset a user's new conversations start with.
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-04 22:00:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from llm_router.db.types import UTCDateTime
 
 revision: str = "0016"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
