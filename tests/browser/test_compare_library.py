@@ -82,7 +82,8 @@ def test_a_saved_prompt_with_two_variables_is_filled_and_sent(
         "/api/prompts", data={"name": "translate", "body": "Translate {{text}} into {{language}}."}
     )
     assert created.status == 201
-    page.reload()
+    with page.expect_response("**/api/presets"):  # the names /p completes load once the chat is idle
+        page.reload()
     prompt = page.get_by_label("message", exact=True)
     prompt.press_sequentially("/p tr")
     expect(page.locator("#command-popup .popup-item .label").first).to_have_text("translate")
