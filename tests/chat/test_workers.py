@@ -62,7 +62,9 @@ def _client_for(server: ServerProcess, pid: int | None = None, avoid: int | None
     """A one-connection client whose connection is served by worker ``pid`` (or by any but ``avoid``)."""
     for _ in range(400):
         client = httpx.Client(
-            base_url=server.url, timeout=30, limits=httpx.Limits(max_connections=1, max_keepalive_connections=1)
+            base_url=server.url,
+            timeout=30,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
         )
         worker = _worker_of(client)
         if (pid is None or worker == pid) and worker != avoid:

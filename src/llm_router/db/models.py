@@ -306,6 +306,7 @@ class RateBucket(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     tokens: Mapped[float] = mapped_column(Float)
     at: Mapped[float] = mapped_column(Float)
+    granted: Mapped[bool] = mapped_column(default=True)  # whether the last request was allowed
 
 
 class LimitFailure(Base):

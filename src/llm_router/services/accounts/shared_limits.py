@@ -26,8 +26,8 @@ Clock = Callable[[], float]
 class DatabaseRateLimiter:
     """``RateLimiter``'s token bucket (``per_minute``, bursts up to the same) in ``rate_buckets``.
 
-    A granted request stores ``(refilled - 1, now)``; a refused one leaves the row as it was (the
-    refill is linear, so that is the same bucket), which is how the answer tells the two apart."""
+    A granted request stores ``(refilled - 1, now)``; a refused one leaves the bucket as it was (the
+    refill is linear, so that is the same bucket) and says so in ``granted``."""
 
     def __init__(self, db: Database, per_minute: int, clock: Clock = time.time) -> None:
         self.db = db
@@ -42,19 +42,20 @@ class DatabaseRateLimiter:
         refilled = least(self.capacity, table.c.tokens + (now - table.c.at) * self.per_second)
         insert = (sqlite.insert if self.db.is_sqlite else postgresql.insert)(table)
         statement = (
-            insert.values(key=key, tokens=self.capacity - 1.0, at=now)
+            insert.values(key=key, tokens=self.capacity - 1.0, at=now, granted=True)
             .on_conflict_do_update(
                 index_elements=[table.c.key],
                 set_={
                     "tokens": case((refilled >= 1.0, refilled - 1.0), else_=table.c.tokens),
                     "at": case((refilled >= 1.0, now), else_=table.c.at),
+                    "granted": refilled >= 1.0,
                 },
             )
-            .returning(table.c.tokens, table.c.at)
+            .returning(table.c.tokens, table.c.at, table.c.granted)
         )
         async with self.db.write() as session:
-            tokens, at = (await session.execute(statement)).one()
-        if at != now:  # refused: the row is unchanged
+            tokens, at, granted = (await session.execute(statement)).one()
+        if not granted:
             have = min(self.capacity, tokens + (now - at) * self.per_second)
             raise TooManyRequests(SLOW_DOWN, retry_after=max(0.0, 1.0 - have) / self.per_second)
 

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=200), primary_key=True),
         sa.Column("tokens", sa.Float(), nullable=False),
         sa.Column("at", sa.Float(), nullable=False),
+        sa.Column("granted", sa.Boolean(), nullable=False),
     )
     op.create_table(
         "limit_failures",
