@@ -130,7 +130,11 @@ class Server:
         if self.workers != 1:
             args += ["--workers", str(self.workers)]
         proc = self._spawn(args, env, "server")
-        _wait_http(f"{self.url}/health", proc)
+        try:
+            _wait_http(f"{self.url}/health", proc, timeout=240)
+        except RuntimeError:
+            self.stop()  # never leave a half-started server or its fakes behind
+            raise
         return self
 
     @staticmethod

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_DEFAULT_WORKERS = 4  # more processes than this mostly add memory on one SQLite file
+WORKER_PING_TIMEOUT = 30  # seconds
 
 
 def worker_count(requested: int | None, settings: Settings) -> int:
@@ -141,7 +142,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             LLM_ROUTER_WORKERS=str(workers),
             LLM_ROUTER_DATA_DIR=str(settings.data_dir.resolve()),
         )
-        uvicorn.run("llm_router.cli.serve:worker_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+        uvicorn.run(
+            "llm_router.cli.serve:worker_app",
+            factory=True,
+            workers=workers,
+            # The supervisor kills a worker that does not answer its ping in time; on a loaded small
+            # machine a worker still importing the app can take longer than uvicorn's 5 s.
+            timeout_worker_healthcheck=WORKER_PING_TIMEOUT,
+            **options,
+        )  # type: ignore[arg-type]
         return 0
     finally:
         if lock is not None:
