@@ -20,7 +20,7 @@ import logging
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from llm_router import __version__
 from llm_router.core.errors import StartupError
@@ -119,7 +119,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             + (f" ({workers} workers)" if workers > 1 else ""),
             flush=True,
         )
-        options: dict[str, object] = {
+        options: dict[str, Any] = {
             "host": settings.host,
             "port": settings.port,
             "log_config": None,
@@ -132,7 +132,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         if workers == 1:
             from llm_router.api.app import create_app
 
-            uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+            uvicorn.run(create_app(settings), **options)
             return 0
         # Workers are fresh interpreters: they read their settings from the environment, so the
         # command line's choices go there too.
