@@ -150,7 +150,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             # machine a worker still importing the app can take longer than uvicorn's 5 s.
             timeout_worker_healthcheck=WORKER_PING_TIMEOUT,
             **options,
-        )  # type: ignore[arg-type]
+        )
         return 0
     finally:
         if lock is not None:
