@@ -132,7 +132,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         if workers == 1:
             from llm_router.api.app import create_app
 
-            uvicorn.run(create_app(settings), **options)
+            uvicorn.run(create_app(settings, migrated=True), **options)  # migrated just above
             return 0
         # Workers are fresh interpreters: they read their settings from the environment, so the
         # command line's choices go there too.
@@ -165,7 +165,7 @@ def worker_app() -> FastAPI:
     _die_with_parent()
     settings = Settings()
     configure_logging(settings.log_level)
-    return create_app(settings)
+    return create_app(settings, migrated=True)  # the supervisor migrated before starting workers
 
 
 def _die_with_parent() -> None:

@@ -1,7 +1,7 @@
 """Request limits and sign-in throttling shared between worker processes (no Redis needed)
 
 Revision ID: 0018
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-04 22:10:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
