@@ -343,6 +343,27 @@ class DefaultPreset(Base):
     )
     preset_id: Mapped[str] = mapped_column(String(32), ForeignKey("presets.id", ondelete="CASCADE"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+class RateBucket(Base):
+    """A request-rate token bucket shared by every process on the database (``serve --workers N``
+    without Redis): ``tokens`` left at ``at`` (seconds since the epoch)."""
+
+    __tablename__ = "rate_buckets"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    at: Mapped[float] = mapped_column(Float)
+    granted: Mapped[bool] = mapped_column(default=True)  # whether the last request was allowed
+
+
+class LimitFailure(Base):
+    """One failed sign-in (per account or address key), for throttling shared between processes."""
+
+    __tablename__ = "limit_failures"
+    __table_args__ = (Index("ix_limit_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(300))
+    at: Mapped[float] = mapped_column(Float)
 
 
 class PushSubscription(Base):
