@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 
 from llm_router.api.services import AppServices, open_services
 from llm_router.core.settings import Settings
-from llm_router.db.models import OWNER_USER_ID, Message, Schedule, User
+from llm_router.db.models import OWNER_USER_ID, Message, User
+from llm_router.db.models_plans import Schedule
 from llm_router.services.routing import load_routes
 from llm_router.services.schedules import ScheduleFields, Scheduler, store
 from llm_router.testing.fake_provider import FakeProvider

@@ -302,54 +302,75 @@ class UsageDaily(Base):
     saving: Mapped[float] = mapped_column(Float, default=0.0)
 
 
-class Memory(Base):
-    """A fact about its owner: ``accepted`` ones join new conversations' system prompt; ``proposed`` ones
-    (from a cheap model) wait for the owner to accept or reject them."""
+class Prompt(Base):
+    """A saved prompt with ``{{variables}}``: a user's own (``scope="user"``) or the instance's
+    (``"instance"``, made by an admin, seen by everyone). Names are unique per owner and scope."""
 
-    __tablename__ = "memories"
-    __table_args__ = (Index("ix_memories_owner_status", "owner_id", "status"),)
+    __tablename__ = "prompts"
+    __table_args__ = (Index("ix_prompts_scope_owner_name", "scope", "owner_id", "name", unique=True),)
 
     id: Mapped[str] = _id_column()
     owner_id: Mapped[str] = _owner_column()
-    text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="accepted")  # accepted | proposed
-    conversation_id: Mapped[str | None] = mapped_column(
-        String(32), ForeignKey("conversations.id", ondelete="SET NULL"), default=None
-    )
+    scope: Mapped[str] = mapped_column(String(16), default="user")  # user | instance
+    name: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Schedule(Base):
-    """A prompt run on a cron schedule in its owner's time zone; each run is one turn of its conversation.
-    A slot is claimed by moving ``next_run_at`` on in a conditional UPDATE: exactly one process runs it."""
+class Preset(Base):
+    """Model, reasoning, temperature and system prompt to apply to a conversation (``None``: unchanged)."""
 
-    __tablename__ = "schedules"
-    __table_args__ = (Index("ix_schedules_due", "paused", "next_run_at"),)
+    __tablename__ = "presets"
+    __table_args__ = (Index("ix_presets_scope_owner_name", "scope", "owner_id", "name", unique=True),)
 
     id: Mapped[str] = _id_column()
     owner_id: Mapped[str] = _owner_column()
-    name: Mapped[str] = mapped_column(String(200))
-    prompt: Mapped[str] = mapped_column(Text)
-    model: Mapped[str | None] = mapped_column(String(200), default=None)  # a model or route alias
-    schedule: Mapped[str] = mapped_column(String(200))  # as written: cron or "every weekday at 07:00"
-    cron: Mapped[str] = mapped_column(String(200))
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    catch_up: Mapped[str] = mapped_column(String(8), default="once")  # once | skip
-    paused: Mapped[bool] = mapped_column(Boolean, default=False)
-    conversation_id: Mapped[str | None] = mapped_column(
-        String(32), ForeignKey("conversations.id", ondelete="SET NULL"), default=None
-    )
-    next_run_at: Mapped[datetime | None] = mapped_column(default=None)
-    last_run_at: Mapped[datetime | None] = mapped_column(default=None)  # the slot last run (or skipped)
-    last_status: Mapped[str | None] = mapped_column(
-        String(16), default=None
-    )  # started|refused|failed|skipped
-    last_error: Mapped[str | None] = mapped_column(Text, default=None)
-    last_message_id: Mapped[str | None] = mapped_column(String(32), default=None)
-    runs: Mapped[int] = mapped_column(Integer, default=0)
+    scope: Mapped[str] = mapped_column(String(16), default="user")  # user | instance
+    name: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    model: Mapped[str | None] = mapped_column(String(200), default=None)
+    reasoning: Mapped[str | None] = mapped_column(String(16), default=None)
+    temperature: Mapped[float | None] = mapped_column(Float, default=None)
+    system_prompt: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DefaultPreset(Base):
+    """The preset a user's new conversations start with."""
+
+    __tablename__ = "default_presets"
+
+    user_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    preset_id: Mapped[str] = mapped_column(String(32), ForeignKey("presets.id", ondelete="CASCADE"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class RateBucket(Base):
+    """A request-rate token bucket shared by every process on the database (``serve --workers N``
+    without Redis): ``tokens`` left at ``at`` (seconds since the epoch)."""
+
+    __tablename__ = "rate_buckets"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    at: Mapped[float] = mapped_column(Float)
+    granted: Mapped[bool] = mapped_column(default=True)  # whether the last request was allowed
+
+
+class LimitFailure(Base):
+    """One failed sign-in (per account or address key), for throttling shared between processes."""
+
+    __tablename__ = "limit_failures"
+    __table_args__ = (Index("ix_limit_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(300))
+    at: Mapped[float] = mapped_column(Float)
 
 
 class PushSubscription(Base):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from llm_router.api.deps import CurrentUser, DatabaseDep, Services
-from llm_router.db.models import Memory
+from llm_router.db.models_plans import Memory
 from llm_router.services.library import memory as memories
 from llm_router.services.library.memory import MAX_MEMORY_CHARS
 

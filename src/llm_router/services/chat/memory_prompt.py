@@ -13,7 +13,8 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from llm_router.db.models import Memory, User
+from llm_router.db.models import User
+from llm_router.db.models_plans import Memory
 from llm_router.services.routing import Plan
 
 MEMORY_HEADER = "Things the user asked you to remember about them (use them when relevant):"

@@ -17,7 +17,8 @@ from sqlalchemy import delete, func, select, update
 from llm_router.core.errors import AppError, NotFound
 from llm_router.core.ids import new_id, utcnow
 from llm_router.db.engine import Database
-from llm_router.db.models import Memory, User
+from llm_router.db.models import User
+from llm_router.db.models_plans import Memory
 
 MAX_MEMORY_CHARS = 500  # one fact, not a document
 MAX_MEMORIES = 200  # accepted and proposed, per user

@@ -19,7 +19,8 @@ from sqlalchemy import select, update
 
 from llm_router.core.errors import AppError, Conflict, NotFound
 from llm_router.db.engine import Database
-from llm_router.db.models import Conversation, Memory, Message
+from llm_router.db.models import Conversation, Message
+from llm_router.db.models_plans import Memory
 from llm_router.providers.base import ChatMessage, ChatRequest, UpstreamError, collect
 from llm_router.providers.registry import ProviderRegistry, ResolvedModel
 from llm_router.services.chat.conversations import load_messages, tree_of

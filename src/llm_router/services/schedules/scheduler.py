@@ -26,7 +26,8 @@ from sqlalchemy import select, update
 from llm_router.core.errors import AppError
 from llm_router.core.ids import new_id, utcnow
 from llm_router.db.engine import Database
-from llm_router.db.models import Conversation, Schedule, User
+from llm_router.db.models import Conversation, User
+from llm_router.db.models_plans import Schedule
 from llm_router.services.chat import ModelChoice, Turn, TurnInput
 from llm_router.services.schedules.timing import fill_prompt, next_run
 

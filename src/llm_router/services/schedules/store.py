@@ -12,7 +12,8 @@ from sqlalchemy import select
 from llm_router.core.errors import AppError, NotFound
 from llm_router.core.ids import new_id, utcnow
 from llm_router.db.engine import Database
-from llm_router.db.models import Conversation, Message, Schedule
+from llm_router.db.models import Conversation, Message
+from llm_router.db.models_plans import Schedule
 from llm_router.services.schedules.timing import InvalidSchedule, check_spacing, next_run, to_cron, zone
 
 CatchUp = Literal["once", "skip"]

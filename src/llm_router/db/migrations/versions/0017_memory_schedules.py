@@ -7,7 +7,7 @@ proposals. ``schedules`` rows are claimed slot by slot with a conditional UPDATE
 ``(paused, next_run_at)`` finds the due ones.
 
 Revision ID: 0017
-Revises: 0013 (written on 0011; re-chained after merging main, which added 0013)
+Revises: 0018 (written on 0011; re-chained after merging main, which added 0013, 0016 and 0018)
 Create Date: 2026-12-04 22:00:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from llm_router.db.types import UTCDateTime
 
 revision: str = "0017"
-down_revision: str | None = "0013"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
