@@ -15,7 +15,7 @@ export interface Message {
   status: MessageStatus;
   model: string | null;
   provider: string | null;
-  params: { temperature?: number | null; reasoning?: string | null } | null;
+  params: { temperature?: number | null; reasoning?: string | null; dropped?: string[] } | null;
   finish_reason: string | null;
   tokens_in: number;
   tokens_out: number;
@@ -41,6 +41,7 @@ export interface ConversationSummary {
   message_count: number;
   total_cost: number | null;
   parent_conversation_id: string | null;
+  branch_message_id: string | null;
 }
 
 export interface Conversation extends ConversationSummary {
@@ -48,7 +49,6 @@ export interface Conversation extends ConversationSummary {
   reasoning: Reasoning | null;
   system_prompt: string;
   active_leaf_id: string | null;
-  branch_message_id: string | null;
   /** One page of the shown path, root side first (the newest page unless asked otherwise). */
   messages: Message[];
   path_length: number;

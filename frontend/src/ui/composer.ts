@@ -18,12 +18,14 @@ function isTouch(): boolean {
 export class Composer extends Emitter<ComposerEvents> implements Component {
   readonly el: HTMLElement;
   readonly input: HTMLTextAreaElement;
-  private readonly popup = h("ul", { class: "popup", role: "listbox", id: "command-popup", hidden: true });
+  private readonly popup = h("ul", { class: "popup", role: "listbox", id: "command-popup", "aria-label": "commands", hidden: true });
   private readonly notice = h("div", { class: "notice", role: "status", "aria-live": "polite", hidden: true });
   private items: Completion[] = [];
   private selected = 0;
   private busy = false;
   private readonly send: HTMLButtonElement;
+  /** ARIA 1.1 combobox: a <textarea> may not take the role itself, so a wrapper carries it. */
+  private readonly combo: HTMLElement;
 
   constructor(private readonly ctx: CommandContext) {
     super();
@@ -33,10 +35,12 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
       placeholder: "message, or / for commands",
       "aria-label": "message",
       "aria-controls": "command-popup",
+      "aria-autocomplete": "list",
       enterkeyhint: isTouch() ? "enter" : "send",
       autocomplete: "off",
       spellcheck: true,
     });
+    this.combo = h("div", { class: "combo", role: "combobox", "aria-label": "message", "aria-haspopup": "listbox", "aria-owns": "command-popup", "aria-expanded": "false" }, this.input);
     this.input.addEventListener("keydown", (event) => this.onKey(event));
     this.input.addEventListener("input", () => {
       this.autosize();
@@ -53,7 +57,7 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
       { class: "composer" },
       this.popup,
       this.notice,
-      h("div", { class: "input-row" }, h("span", { class: "caret", "aria-hidden": "true" }, "❯"), this.input, send),
+      h("div", { class: "input-row" }, h("span", { class: "caret", "aria-hidden": "true" }, "❯"), this.combo, send),
     );
   }
 
@@ -140,6 +144,7 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
           "li",
           {
             role: "option",
+            id: `command-option-${index}`,
             class: "popup-item",
             "data-value": item.value,
             onmousedown: (event: Event) => {
@@ -155,17 +160,21 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
       ),
     );
     this.popup.hidden = false;
+    this.combo.setAttribute("aria-expanded", "true");
     this.select(Math.min(this.selected, this.items.length - 1));
   }
 
   private select(index: number): void {
     this.selected = Math.max(0, index);
     Array.from(this.popup.children).forEach((li, i) => li.setAttribute("aria-selected", String(i === this.selected)));
+    this.input.setAttribute("aria-activedescendant", `command-option-${this.selected}`);
     this.popup.children[this.selected]?.scrollIntoView({ block: "nearest" });
   }
 
   private closePopup(): void {
     this.popup.hidden = true;
+    this.combo.setAttribute("aria-expanded", "false");
+    this.input.removeAttribute("aria-activedescendant");
     this.items = [];
     this.selected = 0;
   }
