@@ -40,7 +40,7 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
       autocomplete: "off",
       spellcheck: true,
     });
-    this.combo = h("div", { class: "combo", role: "combobox", "aria-label": "message", "aria-haspopup": "listbox", "aria-owns": "command-popup", "aria-expanded": "false" }, this.input);
+    this.combo = h("div", { class: "combo", role: "combobox", "aria-label": "message or command", "aria-haspopup": "listbox", "aria-owns": "command-popup", "aria-expanded": "false" }, this.input);
     this.input.addEventListener("keydown", (event) => this.onKey(event));
     this.input.addEventListener("input", () => {
       this.autosize();
