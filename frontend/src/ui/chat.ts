@@ -26,7 +26,7 @@ export const MAX_SHOWN = 300;
 
 export class ChatView implements Component {
   readonly el: HTMLElement;
-  private readonly column = h("div", { class: "column" });
+  private column = h("div", { class: "column" });
   private readonly loaders: Record<Where, HTMLButtonElement>;
   private views = new Map<string, MessageView>();
   private pinned: Component | null = null;
@@ -95,7 +95,11 @@ export class ChatView implements Component {
     this.views = new Map();
     this.pinned?.dispose();
     this.pinned = conversation ? pinnedBlock(conversation, this.actions) : null;
-    this.column.replaceChildren();
+    // A new column, not the old one emptied: content that arrives is new, never "moved" (no layout
+    // shift when the pinned block and the loader appear above it).
+    const column = h("div", { class: "column" });
+    this.column.replaceWith(column);
+    this.column = column;
     this.loaders.earlier.before(...(this.pinned ? [this.pinned.el] : []));
     this.failed = null;
     const views = this.viewsOf(conversation?.messages ?? []);

@@ -7,8 +7,10 @@ type Renderer = typeof import("./render");
 let renderer: Renderer | null = null;
 let loading: Promise<void> | null = null;
 
+/** The renderer, and the web fonts: messages are laid out once, in their final font (a late font would
+ *  re-wrap every line on screen, a layout shift). */
 export function loadMarkdown(): Promise<void> {
-  loading ??= import("./render").then((module) => void (renderer = module));
+  loading ??= Promise.all([import("./render"), document.fonts?.ready]).then(([module]) => void (renderer = module));
   return loading;
 }
 
