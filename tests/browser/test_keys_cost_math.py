@@ -194,4 +194,11 @@ def test_math_is_typeset_and_prices_stay_prose(
     # KaTeX's own stylesheet and fonts arrived with its chunk
     expect(body.locator(".katex").first).to_have_css("font-family", re.compile("KaTeX_Main"))
     assert body.locator("annotation").first.text_content() == "e^{i\\pi} + 1 = 0"
+    # laid out, not only styled: the superscript sits above the base (positions survive the CSP)
+    assert body.locator(".katex .vlist > span").evaluate_all("els => els.some(el => el.style.top !== '')")
+    base = body.locator(".katex .mord.mathnormal", has_text="e").first.bounding_box()
+    sup = body.locator(".katex .msupsub").first.bounding_box()
+    assert base is not None
+    assert sup is not None
+    assert sup["y"] < base["y"]
     screenshot(page, f"math-01-{size_name(viewport)}")

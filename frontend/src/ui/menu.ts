@@ -22,7 +22,7 @@ export function showMenu(opener: HTMLElement, items: MenuItem[], label: string):
   const buttons = items.map((item) =>
     h("button", { type: "button", role: "menuitem", class: `menu-item${item.danger ? " danger" : ""}`, tabindex: -1, onclick: () => { close(true); item.run(); } }, item.label),
   );
-  const el = h("div", { class: "menu", role: "menu", "aria-label": label }, ...buttons);
+  const el = h("div", { class: "popmenu", role: "menu", "aria-label": label }, ...buttons);
   const outside = (event: Event): void => {
     if (!el.contains(event.target as Node) && event.target !== opener) close(false);
   };
