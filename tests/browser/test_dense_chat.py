@@ -146,6 +146,7 @@ def test_a_branch_is_marked_and_links_back_to_its_source(
     send(page, "first question")
     wait_complete(assistant(page))
     send(page, "second question")
+    expect(page.locator("article.msg-assistant")).to_have_count(2)
     wait_complete(assistant(page))
     source = page.evaluate("location.hash").removeprefix("#/c/")
     # the server names it after the first exchange (the fake titler answers "Echo: …")
