@@ -124,7 +124,7 @@ export class ChatView implements Component {
     if (this.store.conversation?.has_later) await this.actions.reload();
     this.toBottom();
     this.syncJump();
-    (document.querySelector<HTMLElement>(".prompt") ?? this.el).focus({ preventScroll: true });
+    this.el.focus({ preventScroll: true }); // the button is gone: focus stays in the chat (no phone keyboard)
   }
 
   /** Shown while the newest message is out of sight: scrolled up, or only a middle page is loaded. */
