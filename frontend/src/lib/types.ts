@@ -15,7 +15,14 @@ export interface Message {
   status: MessageStatus;
   model: string | null;
   provider: string | null;
-  params: { temperature?: number | null; reasoning?: string | null; dropped?: string[] } | null;
+  params: {
+    temperature?: number | null;
+    reasoning?: string | null;
+    /** set when earlier messages were left out to fit the model's context window */
+    context?: { left_out: number; model: string; window: number } | null;
+    /** parameters the model refused, left out of the request */
+    dropped?: string[];
+  } | null;
   finish_reason: string | null;
   tokens_in: number;
   tokens_out: number;
