@@ -27,7 +27,12 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
     if (pickerOpener instanceof HTMLElement) pickerOpener.focus();
   };
   const openPicker = (): void => {
-    if (picker || !store.modelsInfo) return;
+    if (!store.modelsInfo) {
+      // tapped before the catalog arrived (a slow provider): open it when it does
+      const off = store.on("models", () => (off(), openPicker()));
+      return;
+    }
+    if (picker) return;
     pickerOpener = document.activeElement;
     const close = (): void => nav.dismiss(hidePicker);
     picker = modelPicker(store.modelsInfo, store.params.model, (id) => {
