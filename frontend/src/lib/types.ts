@@ -22,7 +22,10 @@ export interface Message {
     context?: { left_out: number; model: string; window: number } | null;
     /** parameters the model refused, left out of the request */
     dropped?: string[];
+    kind?: string;
+    images?: string[];
   } | null;
+  parts?: { type: string; media_id: string; name: string; mime: string }[];
   finish_reason: string | null;
   tokens_in: number;
   tokens_out: number;
@@ -89,7 +92,7 @@ export interface CatalogModel {
   model: string;
   source: "live" | "fallback";
   is_local: boolean;
-  capabilities?: { reasoning?: boolean; vision?: boolean; tools?: boolean; context_window?: number | null };
+  capabilities?: { reasoning?: boolean; vision?: boolean; image_generation?: boolean; tools?: boolean; context_window?: number | null };
   price?: { input_per_mtok: number; output_per_mtok: number } | null;
 }
 

@@ -8,6 +8,7 @@ import { button, h, type Component } from "./dom";
 interface ComposerEvents extends Record<string, unknown> {
   submit: string;
   stop: undefined;
+  sent: undefined;
 }
 
 /** A phone or tablet: the primary pointer is a finger. */
@@ -26,6 +27,9 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
   private readonly send: HTMLButtonElement;
   /** ARIA 1.1 combobox: a <textarea> may not take the role itself, so a wrapper carries it. */
   private readonly combo: HTMLElement;
+  /** Uploaded files for the next message (ui/attach.ts fills them) and a slot for its buttons. */
+  attachments: { id: string; name: string }[] = [];
+  readonly tools = h("span", { class: "tools" });
 
   constructor(private readonly ctx: CommandContext) {
     super();
@@ -57,7 +61,7 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
       { class: "composer" },
       this.popup,
       this.notice,
-      h("div", { class: "input-row" }, h("span", { class: "caret", "aria-hidden": "true" }, "❯"), this.combo, send),
+      h("div", { class: "input-row" }, h("span", { class: "caret", "aria-hidden": "true" }, "❯"), this.combo, this.tools, send),
     );
   }
 
@@ -92,7 +96,7 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
 
   private submit(): void {
     const text = this.input.value.trim();
-    if (!text) return;
+    if (!text && !this.attachments.length) return;
     if (this.busy && !text.startsWith("/")) {
       this.showNotice("an answer is still streaming: wait for it or press stop", "info");
       return;

@@ -2,6 +2,7 @@
 import { ApiError, type Api } from "../lib/api";
 import { shortcutLines } from "../lib/shortcuts";
 import { helpLines, isCommand, parseCommand, type CommandContext, type ExportFormat } from "../lib/commands";
+import { loadMedia } from "./dom";
 import { downloadUrl } from "./download";
 import { loadMarkdown } from "./markdown";
 import { formatCost, formatTokens } from "../lib/format";
@@ -144,7 +145,8 @@ export class Controller implements CommandContext, MessageActions, PagingActions
     // Below the end of the path, also when only a page in its middle is shown (after a search jump).
     const leaf = conversation.has_later ? conversation.active_leaf_id : (conversation.messages.at(-1)?.id ?? null);
     try {
-      await this.api.send(conversation.id, text, leaf, { model, temperature, reasoning });
+      const files = this.shell.composer.attachments;
+      await this.api.send(conversation.id, text || files.map((f) => f.name).join(", "), leaf, { model, temperature, reasoning }, files);
     } catch (error) {
       this.report(error);
       // The server refused the first message (e.g. #no_cloud with no local model): no empty conversation
@@ -155,6 +157,7 @@ export class Controller implements CommandContext, MessageActions, PagingActions
       return;
     }
     this.shell.composer.setText("");
+    this.shell.composer.emit("sent", undefined);
     const fresh = await this.guard(this.api.getConversation(conversation.id));
     if (fresh) this.show(fresh);
   }
@@ -311,6 +314,9 @@ export class Controller implements CommandContext, MessageActions, PagingActions
     if (!id) throw new Error("nothing to export yet: send a message first");
     downloadUrl(this.api.exportUrl(id, format));
     this.shell.chat.notice([`exporting this conversation as ${format}…`]);
+  }
+  async generateImage(prompt: string, options: Record<string, string>): Promise<void> {
+    await (await loadMedia()).generateImage(this, prompt, options);
   }
   async showStats(): Promise<void> {
     await this.refreshUsage();

@@ -2,7 +2,7 @@
 // compact action row (copy always one tap away; the rest in a menu, also on long press), details.
 import { formatCost, formatMs, formatTokens } from "../lib/format";
 import type { Message } from "../lib/types";
-import { button, copyButton, h, type Component } from "./dom";
+import { button, copyButton, h, loadMedia, type Component } from "./dom";
 import { enhance } from "./markdown";
 import { menuButton, onLongPress, type MenuItem } from "./menu";
 import { StreamingMarkdown } from "./streaming";
@@ -54,6 +54,7 @@ export class MessageView implements Component {
     this.more = menuButton("message actions", () => this.menuItems());
     onLongPress(this.el, this.more);
     this.update(message, true);
+    void loadMedia().then((m) => m.decorate(this.body.el, message)); // thumbnails, read aloud
   }
 
   get id(): string {

@@ -12,17 +12,28 @@
 A new import format: a parser in ``formats`` and one line in its ``PARSERS`` table.
 """
 
+from typing import Any
+
 from llm_router.services.chat.export.archive import stream_archive
-from llm_router.services.chat.export.document import FORMAT, VERSION, conversation_document
+from llm_router.services.chat.export.document import FORMAT, VERSION, conversation_document, embed_media
 from llm_router.services.chat.export.importer import ImportReport, import_file
 from llm_router.services.chat.export.markdown import to_markdown
-from llm_router.services.chat.export.pdf import to_pdf
+
+
+def to_pdf(document: dict[str, Any]) -> bytes:
+    """The conversation as a PDF. ``fpdf`` (and its fontTools) load on the first PDF asked for, not at
+    every start: they were a third of the server's import time."""
+    from llm_router.services.chat.export.pdf import to_pdf as render
+
+    return render(document)
+
 
 __all__ = [
     "FORMAT",
     "VERSION",
     "ImportReport",
     "conversation_document",
+    "embed_media",
     "import_file",
     "stream_archive",
     "to_markdown",
