@@ -2,15 +2,18 @@
 // syntax: ui/render.ts) is a lazy chunk, loaded by loadMarkdown() while the app fetches its first data
 // (Controller.start), so the first screen's JS stays small. Until it has arrived (never in practice)
 // text is shown as plain text: nothing is lost, nothing is interpreted.
+import { loadMedia } from "./dom";
+
 type Renderer = typeof import("./render");
 
 let renderer: Renderer | null = null;
 let loading: Promise<void> | null = null;
 
-/** The renderer, and the web fonts: messages are laid out once, in their final font (a late font would
- *  re-wrap every line on screen, a layout shift). */
+/** The renderer, the web fonts and the media decorations: messages are laid out once, in their final
+ *  font and with their attachment rows (a late font or a row added afterwards moves everything on
+ *  screen, a layout shift). */
 export function loadMarkdown(): Promise<void> {
-  loading ??= Promise.all([import("./render"), document.fonts?.ready]).then(([module]) => void (renderer = module));
+  loading ??= Promise.all([import("./render"), document.fonts?.ready, loadMedia()]).then(([module]) => void (renderer = module));
   return loading;
 }
 

@@ -7,6 +7,8 @@ import { enhance } from "./markdown";
 import { menuButton, onLongPress, type MenuItem } from "./menu";
 import { StreamingMarkdown } from "./streaming";
 
+let media: Awaited<ReturnType<typeof loadMedia>> | null = null;
+
 export interface MessageActions {
   branch(message: Message): void;
   edit(message: Message, content: string): void;
@@ -54,7 +56,10 @@ export class MessageView implements Component {
     this.more = menuButton("message actions", () => this.menuItems());
     onLongPress(this.el, this.more);
     this.update(message, true);
-    void loadMedia().then((m) => m.decorate(this.body.el, message)); // thumbnails, read aloud
+    // thumbnails, read aloud: at once when the module is there (loaded before the first conversation is
+    // shown), so the rows are laid out with the message rather than added under it later (a layout shift)
+    if (media) media.decorate(this.body.el, message);
+    else void loadMedia().then((m) => (media = m).decorate(this.body.el, message));
   }
 
   get id(): string {
