@@ -27,3 +27,9 @@ def open_drawer_if_phone(page: Page) -> None:
     if menu.is_visible():
         menu.click()
         expect(page.locator("#sidebar")).to_be_visible()
+
+
+def menu_action(scope: Locator, label: str) -> None:
+    """Chooses ``label`` from the "⋯" action menu of a message or a conversation row."""
+    scope.locator("button.more").click()
+    scope.get_by_role("menuitem", name=label, exact=True).click()

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from llm_router.testing.script import Behaviour
 from tests.browser.conftest import DESKTOP, PHONE, Answers, PageFactory, screenshot
-from tests.browser.helpers import assistant, send, wait_complete
+from tests.browser.helpers import assistant, menu_action, send, wait_complete
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ def test_edit_makes_a_sibling_and_arrows_switch_the_path(pages: PageFactory, ans
     wait_complete(assistant(page))
 
     first = user_message(page)
-    first.get_by_role("button", name="edit").click()
+    menu_action(first, "edit")
     editor = page.get_by_label("edit message")
     editor.fill("tell me about dogs")
     page.get_by_role("button", name="save & send").click()
@@ -60,7 +60,7 @@ def test_regenerate_and_branch_from_here(pages: PageFactory, answers: Answers) -
     page = pages.new(DESKTOP)
     send(page, "give me a take")
     wait_complete(assistant(page))
-    assistant(page).get_by_role("button", name="regen").click()
+    menu_action(assistant(page), "regenerate")
     expect(assistant(page).locator(".sibling-count")).to_have_text("2/2")
     wait_complete(assistant(page))
     expect(assistant(page).locator(".msg-body")).to_have_text("second take")
@@ -70,7 +70,7 @@ def test_regenerate_and_branch_from_here(pages: PageFactory, answers: Answers) -
     original = page.evaluate("location.hash")
 
     # branch from the first answer: the new conversation holds the path up to it, and nothing after
-    assistant(page, 0).get_by_role("button", name="branch", exact=True).click()
+    menu_action(assistant(page, 0), "branch from here")
     expect(page).not_to_have_url(re.compile(re.escape(original) + "$"))
     expect(page.locator("article.msg")).to_have_count(2)
     expect(assistant(page).locator(".msg-body")).to_have_text("second take")

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, PageFactory, screenshot
-from tests.browser.helpers import open_drawer_if_phone
+from tests.browser.helpers import menu_action, open_drawer_if_phone
 
 pytestmark = pytest.mark.browser
 
@@ -34,23 +34,23 @@ def test_rename_clone_delete(pages: PageFactory) -> None:
     page.reload()
     item = page.locator(".conv", has_text="original")
 
-    item.get_by_role("button", name="rename").click()
+    menu_action(item, "rename")
     title = page.get_by_label("new title")
     title.fill("renamed")
     title.press("Enter")
     expect(page.locator(".conv-title", has_text="renamed")).to_be_visible()
     assert page.request.get(f"/api/conversations/{created['id']}").json()["title"] == "renamed"
 
-    page.locator(".conv", has_text="renamed").get_by_role("button", name="clone").click()
+    menu_action(page.locator(".conv", has_text="renamed"), "clone")
     expect(page.locator(".conv-list .conv")).to_have_count(2)
     expect(page).not_to_have_url(f"**/#/c/{created['id']}")
 
     item = page.locator(f'.conv[data-id="{created["id"]}"]')
-    item.get_by_role("button", name="delete").click()
+    menu_action(item, "delete…")
     screenshot(page, "list-confirm-delete-desktop")
     item.get_by_role("button", name="keep").click()
     expect(page.locator(".conv-list .conv")).to_have_count(2)
-    item.get_by_role("button", name="delete").click()
+    menu_action(item, "delete…")
     item.get_by_role("button", name="yes, delete").click()
     expect(page.locator(".conv-list .conv")).to_have_count(1)
     assert page.request.get(f"/api/conversations/{created['id']}").status == 404

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from llm_router.testing.script import Behaviour
 from tests.browser.conftest import DESKTOP, PHONE, Answers, PageFactory, screenshot
-from tests.browser.helpers import assistant, open_drawer_if_phone, send, wait_complete
+from tests.browser.helpers import assistant, menu_action, open_drawer_if_phone, send, wait_complete
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +56,7 @@ def test_nothing_overflows_and_every_control_is_reachable(
     page = pages.new(viewport)
     send(page, "show me wide things " + "w" * 150)
     wait_complete(assistant(page))
-    assistant(page).get_by_role("button", name="show message details").click()
+    menu_action(assistant(page), "details")
     name = "phone" if phone else "desktop"
     screenshot(page, f"06-wide-{name}")
 

@@ -22,6 +22,7 @@ from tests.support.server import LiveServer
 pytestmark = pytest.mark.browser
 
 LENGTH = 500
+MAX_SHOWN = 300  # ui/chat.ts: messages kept in the DOM at most
 SIZES = [pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")]
 EARLIER_PAGE = re.compile(r".*/api/conversations/[0-9a-f]{32}\?before=[0-9a-f]{32}$")
 
@@ -106,21 +107,35 @@ def test_opens_at_the_newest_and_scrolling_up_reaches_the_first_message(
     assert abs(top_of(page, first_id) - before) <= 1
     screenshot(page, f"long-03-earlier-loaded-{name}")
 
-    # Keep scrolling up: every page arrives without moving the view, until the very first message.
+    # Keep scrolling up: every page arrives without moving the view, until the very first message. The
+    # DOM stays bounded: past MAX_SHOWN messages the newest ones are let go again.
+    seen = shown_texts(page)
     while page.locator(".page-loader.earlier").is_visible():
-        count = messages.count()
         anchor = str(messages.first.get_attribute("data-message-id"))
         before = scroll_to_top_and_measure(page, anchor)
-        expect(messages).not_to_have_count(count)
+        expect(messages.first).not_to_have_attribute("data-message-id", anchor)
         assert abs(top_of(page, anchor) - before) <= 1
-    expect(messages).to_have_count(LENGTH)
-    assert shown_texts(page) == [f"message {i}" for i in range(LENGTH)]  # all of it, in order, once
+        assert messages.count() <= MAX_SHOWN
+        seen = shown_texts(page) + [t for t in seen if t not in set(shown_texts(page))]
+    assert seen == [f"message {i}" for i in range(LENGTH)]  # all of it, in order, once
+    expect(messages).to_have_count(MAX_SHOWN)
+    assert shown_texts(page) == [f"message {i}" for i in range(MAX_SHOWN)]
+    expect(page.locator(".page-loader.later")).to_be_attached()
     page.evaluate("document.getElementById('chat').scrollTop = 0")
     expect(messages.first).to_be_in_viewport()
     # sibling arrows are right on pages loaded later too (every 40th message has a newer version)
     expect(messages.nth(39).locator(".sibling-count")).to_have_text("1/2")
     expect(messages.nth(40).locator(".sibling-count")).to_have_count(0)
     screenshot(page, f"long-04-first-message-{name}")
+
+    # "Jump to latest" brings the newest page back, scrolled to the end.
+    jump = page.get_by_role("button", name="↓ latest")
+    expect(jump).to_be_visible()
+    jump.click()
+    expect(messages.last.locator(".msg-body")).to_have_text(f"message {LENGTH - 1}")
+    expect(messages.last).to_be_in_viewport()
+    expect(jump).to_be_hidden()
+    assert messages.count() <= MAX_SHOWN
 
 
 def test_mouse_wheel_scrolling_loads_earlier_pages_desktop(

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from llm_router.testing.script import Behaviour
 from tests.browser.conftest import DESKTOP, PHONE, Answers, PageFactory, screenshot
-from tests.browser.helpers import assistant, open_drawer_if_phone, send, wait_complete
+from tests.browser.helpers import assistant, menu_action, open_drawer_if_phone, send, wait_complete
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def make_history(page, answers: Answers) -> str:  # type: ignore[no-untyped-def]
     send(page, "what do aardvarks eat?")
     wait_complete(assistant(page))
     older = page.evaluate("location.hash")
-    page.locator("article.msg-user").first.get_by_role("button", name="edit").click()
+    menu_action(page.locator("article.msg-user").first, "edit")
     page.get_by_label("edit message").fill("tell me about zebras")
     page.get_by_role("button", name="save & send").click()
     expect(assistant(page).locator(".msg-body")).to_have_text("Zebras have stripes.")

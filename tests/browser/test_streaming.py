@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from llm_router.testing import FakeProvider
 from llm_router.testing.script import Behaviour
 from tests.browser.conftest import DESKTOP, PHONE, Answers, PageFactory, screenshot
-from tests.browser.helpers import assistant, send, wait_complete
+from tests.browser.helpers import assistant, menu_action, send, wait_complete
 
 pytestmark = pytest.mark.browser
 
@@ -74,13 +74,13 @@ def test_streams_token_by_token_then_renders_markdown_and_copies_raw_text(
     assert page.evaluate("navigator.clipboard.readText()") == "def greet(name):\n    return f'hi {name}'\n"
 
 
-def test_details_show_model_tokens_and_cost_on_tap(pages: PageFactory, answers: Answers) -> None:
+def test_details_show_model_tokens_and_cost_from_the_menu(pages: PageFactory, answers: Answers) -> None:
     answers.enqueue(Behaviour(chunks=["short answer"]))
     page = pages.new(DESKTOP)
     send(page, "hello")
     message = assistant(page)
     wait_complete(message)
-    message.get_by_role("button", name="show message details").click()
+    menu_action(message, "details")
     details = message.locator(".msg-details")
     expect(details).to_be_visible()
     expect(details).to_contain_text("model")

@@ -7,31 +7,18 @@ app's port, with telemetry, update checks and other non-essential traffic turned
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.support.npm_tools import ensure_installed
+
 CODEX = "@openai/codex@0.171.0"
 CLAUDE_CODE = "@anthropic-ai/claude-code@2.1.332"
 CLIENT_TIMEOUT = 180  # seconds a client run may take before the test fails (a bound, not a measure)
-
-
-def _cache_dir() -> Path:
-    default = Path.home() / ".cache" / "llm-router-tests" / "npm"
-    return Path(os.environ.get("LLM_ROUTER_TEST_NPM_CACHE", default))
-
-
-def _installed_version(prefix: Path, package: str) -> str | None:
-    name = package.rsplit("@", 1)[0]
-    manifest = prefix / "node_modules" / name / "package.json"
-    if not manifest.exists():
-        return None
-    return str(json.loads(manifest.read_text())["version"])
 
 
 @dataclass(frozen=True)
@@ -50,23 +37,9 @@ class Clients:
 @pytest.fixture(scope="session")
 def clients() -> Clients:
     """The pinned clients, installed with ``npm install --prefix`` when missing or at another version."""
-    prefix = _cache_dir()
-    wanted = (CODEX, CLAUDE_CODE)
-    missing = [p for p in wanted if _installed_version(prefix, p) != p.rsplit("@", 1)[1]]
-    if missing:
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.fail(
-                "the real-clients tests need Node.js and npm (to install "
-                + ", ".join(wanted)
-                + "): install them (Debian: apt-get install nodejs npm) or deselect with -m 'not clients'"
-            )
-        prefix.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--save-exact", *missing],
-            check=True,
-            timeout=600,
-        )
+    prefix = ensure_installed(
+        CODEX, CLAUDE_CODE, why="the real-clients tests (or deselect them with -m 'not clients')"
+    )
     return Clients(prefix)
 
 

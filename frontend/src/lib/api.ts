@@ -82,7 +82,7 @@ export class Api {
     const query = new URLSearchParams(Object.entries(page).map(([k, v]) => [k, String(v)])).toString();
     return this.request("GET", `/api/conversations/${id}${query ? `?${query}` : ""}`);
   }
-  updateConversation(id: string, body: GenerationParams & { title?: string }): Promise<Conversation> {
+  updateConversation(id: string, body: GenerationParams & { title?: string; system_prompt?: string }): Promise<Conversation> {
     return this.request("PATCH", `/api/conversations/${id}`, body);
   }
   appendSystem(id: string, text: string): Promise<Conversation> {

@@ -72,6 +72,22 @@ export class Store extends Emitter<StoreEvents> {
     this.emit("page", { where, messages: fresh });
   }
 
+  /** Forgets `count` messages at one end of the shown page (the view keeps its DOM bounded); they are
+   *  fetched again when scrolled back to. Returns their ids. */
+  dropMessages(where: PageEvent["where"], count: number): string[] {
+    const conversation = this.conversation;
+    if (!conversation || count <= 0) return [];
+    const messages = conversation.messages;
+    const dropped = where === "earlier" ? messages.splice(0, count) : messages.splice(messages.length - count);
+    if (where === "earlier") {
+      conversation.path_offset += dropped.length;
+      conversation.has_earlier = true;
+    } else {
+      conversation.has_later = true;
+    }
+    return dropped.map((m) => m.id);
+  }
+
   setParams(params: Partial<Params>): void {
     this.params = { ...this.params, ...params };
     this.emit("params", this.params);
@@ -105,9 +121,9 @@ export class Store extends Emitter<StoreEvents> {
 
   upsertSummary(summary: ConversationSummary): void {
     const rest = this.list.filter((c) => c.id !== summary.id);
-    const { id, title, model, created_at, updated_at, message_count, total_cost, parent_conversation_id } =
+    const { id, title, model, created_at, updated_at, message_count, total_cost, parent_conversation_id, branch_message_id } =
       summary;
-    const entry = { id, title, model, created_at, updated_at, message_count, total_cost, parent_conversation_id };
+    const entry = { id, title, model, created_at, updated_at, message_count, total_cost, parent_conversation_id, branch_message_id };
     const index = this.list.findIndex((c) => c.id === summary.id);
     this.list = index < 0 ? [entry, ...rest] : this.list.map((c) => (c.id === id ? entry : c));
     this.emit("list", this.list);

@@ -20,6 +20,8 @@ export interface Message {
     reasoning?: string | null;
     /** set when earlier messages were left out to fit the model's context window */
     context?: { left_out: number; model: string; window: number } | null;
+    /** parameters the model refused, left out of the request */
+    dropped?: string[];
     kind?: string;
     images?: string[];
   } | null;
@@ -49,6 +51,7 @@ export interface ConversationSummary {
   message_count: number;
   total_cost: number | null;
   parent_conversation_id: string | null;
+  branch_message_id: string | null;
 }
 
 export interface Conversation extends ConversationSummary {
@@ -58,7 +61,6 @@ export interface Conversation extends ConversationSummary {
   /** The user's memories join the system prompt (the status line's ◆mem switch). */
   memory?: boolean;
   active_leaf_id: string | null;
-  branch_message_id: string | null;
   /** One page of the shown path, root side first (the newest page unless asked otherwise). */
   messages: Message[];
   path_length: number;

@@ -6,6 +6,8 @@ import { ChatView } from "./chat";
 import { Composer } from "./composer";
 import { Controller } from "./controller";
 import { h, iconButton, loadMedia, type Component } from "./dom";
+import { bindShortcuts } from "./keys";
+import { closeMenu } from "./menu";
 import { Nav } from "./nav";
 import { modelPicker, rememberModel } from "./picker";
 import { Sidebar } from "./sidebar";
@@ -25,7 +27,12 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
     if (pickerOpener instanceof HTMLElement) pickerOpener.focus();
   };
   const openPicker = (): void => {
-    if (picker || !store.modelsInfo) return;
+    if (!store.modelsInfo) {
+      // tapped before the catalog arrived (a slow provider): open it when it does
+      const off = store.on("models", () => (off(), openPicker()));
+      return;
+    }
+    if (picker) return;
     pickerOpener = document.activeElement;
     const close = (): void => nav.dismiss(hidePicker);
     picker = modelPicker(store.modelsInfo, store.params.model, (id) => {
@@ -36,7 +43,26 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
     root.append(picker.el);
     nav.openLayer(hidePicker);
   };
-  const status = statusLine(store, openPicker, () => void controller.guard(controller.toggleMemory()));
+  // The cost breakdown: a layer of its own, in a lazy chunk.
+  let breakdown: Component | null = null;
+  let breakdownOpener: Element | null = null;
+  const hideBreakdown = (): void => {
+    breakdown?.dispose();
+    breakdown = null;
+    if (breakdownOpener instanceof HTMLElement) breakdownOpener.focus();
+  };
+  const openBreakdown = (): void => {
+    const conversation = store.conversation;
+    if (breakdown || !conversation) return;
+    breakdownOpener = document.activeElement;
+    void import("./breakdown").then(({ breakdownPanel }) => {
+      if (breakdown) return;
+      breakdown = breakdownPanel(api, conversation, () => nav.dismiss(hideBreakdown));
+      root.append(breakdown.el);
+      nav.openLayer(hideBreakdown);
+    });
+  };
+  const status = statusLine(store, openPicker, api, openBreakdown, () => void controller.guard(controller.toggleMemory()));
   const banner = h("div", { class: "banner", role: "alert", hidden: true }, "offline — reconnecting when the network is back…");
   const scrim = h("div", { class: "scrim", "aria-hidden": "true", onclick: () => setDrawer(false) });
   const nav = new Nav(() => controller.followRoute());
@@ -85,6 +111,8 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
   const hideDrawer = (): void => {
     root.classList.remove("drawer-open");
     menu.setAttribute("aria-expanded", "false");
+    // focus never stays in a closed drawer: the chat takes it (a phone keyboard stays down)
+    if (menu.offsetParent !== null && sidebar.el.contains(document.activeElement)) chat.el.focus({ preventScroll: true });
   };
   const setDrawer = (open: boolean): void => {
     const isOpen = root.classList.contains("drawer-open");
@@ -124,12 +152,22 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
   root.replaceChildren(
     sidebar.el,
     scrim,
-    h("div", { class: "main" }, topbar, banner, chat.el, h("div", { class: "dock" }, composer.el, status.el)),
+    h("div", { class: "main" }, topbar, banner, chat.el, h("div", { class: "dock" }, chat.jump, composer.el, status.el)),
   );
   watchNetwork(store, controller);
   // Esc closes the top layer (drawer, settings, picker) unless a popup inside it took the key.
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && !event.defaultPrevented && nav.closeTop()) event.preventDefault();
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    if (closeMenu() || nav.closeTop()) event.preventDefault();
+  });
+  bindShortcuts({
+    newChat: () => void controller.newConversation(),
+    search: () => {
+      setDrawer(true);
+      sidebar.focusSearch();
+    },
+    focusComposer: () => composer.input.focus(),
+    modelPicker: openPicker,
   });
   void controller.start().then(() => composer.input.focus());
   return controller;

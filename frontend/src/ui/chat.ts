@@ -1,27 +1,36 @@
 // The message column: the shown pages of the open conversation's path, notices, the first-run empty state.
 // A long conversation opens at its newest page; scrolling near the top loads earlier pages without moving
 // what is on screen, and after a jump into the middle (a search hit) scrolling down loads later ones.
+// The DOM stays bounded: past MAX_SHOWN messages the far end is dropped again (and reloads on demand).
+// "Jump to latest" appears once the newest message is out of sight.
 import type { PageEvent, Store } from "../lib/store";
 import type { Conversation } from "../lib/types";
 import { h, type Component } from "./dom";
 import { MessageView, type MessageActions } from "./message";
+import { pinnedBlock, type PinnedActions } from "./pinned";
 
 export interface PagingActions {
   /** Fetch the page above / below the shown messages; false when it failed (no automatic retry then). */
   loadEarlier(): Promise<boolean>;
   loadLater(): Promise<boolean>;
+  /** Show the newest page again (after a jump or a long scroll up). */
+  reload(): Promise<void>;
 }
 
 type Where = PageEvent["where"];
 
 /** Start loading this far (px) before the user reaches the end of what is shown. */
 const EDGE_PX = 800;
+/** Messages kept in the DOM at most (three pages): a 10 000-message conversation costs what 300 do. */
+export const MAX_SHOWN = 300;
 
 export class ChatView implements Component {
   readonly el: HTMLElement;
-  private readonly column = h("div", { class: "column" });
+  private column = h("div", { class: "column" });
   private readonly loaders: Record<Where, HTMLButtonElement>;
   private views = new Map<string, MessageView>();
+  private pinned: Component | null = null;
+  readonly jump = h("button", { type: "button", class: "btn jump-latest", hidden: true, onclick: () => void this.jumpToLatest() }, "↓ latest");
   private readonly offs: (() => void)[] = [];
   private loading: Where | null = null;
   private failed: Where | null = null;
@@ -30,11 +39,11 @@ export class ChatView implements Component {
 
   constructor(
     private readonly store: Store,
-    private readonly actions: MessageActions & PagingActions,
+    private readonly actions: MessageActions & PagingActions & PinnedActions,
   ) {
     this.loaders = { earlier: this.loader("earlier"), later: this.loader("later") };
     this.el = h("main", { class: "chat", id: "chat", tabindex: -1 }, this.loaders.earlier, this.column, this.loaders.later);
-    this.el.addEventListener("scroll", () => this.maybeLoad(), { passive: true });
+    this.el.addEventListener("scroll", () => { this.maybeLoad(); this.syncJump(); }, { passive: true });
     this.offs.push(
       store.on("conversation", (c) => this.render(c)),
       store.on("page", (p) => this.addPage(p)),
@@ -44,6 +53,7 @@ export class ChatView implements Component {
         const stick = this.nearBottom();
         this.views.get(m.id)?.update(m);
         if (stick) this.toBottom();
+        else this.syncJump();
       }),
     );
     this.render(store.conversation);
@@ -83,7 +93,14 @@ export class ChatView implements Component {
   private render(conversation: Conversation | null): void {
     this.views.forEach((v) => v.dispose());
     this.views = new Map();
-    this.column.replaceChildren();
+    this.pinned?.dispose();
+    this.pinned = conversation ? pinnedBlock(conversation, this.actions) : null;
+    // A new column, not the old one emptied: content that arrives is new, never "moved" (no layout
+    // shift when the pinned block and the loader appear above it).
+    const column = h("div", { class: "column" });
+    this.column.replaceWith(column);
+    this.column = column;
+    this.loaders.earlier.before(...(this.pinned ? [this.pinned.el] : []));
     this.failed = null;
     const views = this.viewsOf(conversation?.messages ?? []);
     this.renderLoaders();
@@ -100,6 +117,20 @@ export class ChatView implements Component {
     else if (focus?.top === undefined) target.el.scrollIntoView({ block: "center" });
     else this.el.scrollTop += this.offsetOf(target.el) - focus.top;
     this.maybeLoad(); // a page shorter than the screen never scrolls, so no scroll event would ask
+    this.syncJump();
+  }
+
+  private async jumpToLatest(): Promise<void> {
+    if (this.store.conversation?.has_later) await this.actions.reload();
+    this.toBottom();
+    this.syncJump();
+    this.el.focus({ preventScroll: true }); // the button is gone: focus stays in the chat (no phone keyboard)
+  }
+
+  /** Shown while the newest message is out of sight: scrolled up, or only a middle page is loaded. */
+  private syncJump(): void {
+    const away = this.views.size > 0 && (Boolean(this.store.conversation?.has_later) || !this.nearBottom(400));
+    if (this.jump.hidden === away) this.jump.hidden = !away;
   }
 
   private viewsOf(messages: Conversation["messages"]): MessageView[] {
@@ -124,8 +155,24 @@ export class ChatView implements Component {
       if (last) last.after(...els);
       else this.column.prepend(...els);
     }
-    this.renderLoaders();
     if (where === "earlier") this.el.scrollTop = top + (this.el.scrollHeight - height);
+    this.bound(where === "earlier" ? "later" : "earlier");
+    this.renderLoaders();
+    this.syncJump();
+  }
+
+  /** Drops messages from the far end (`from`) beyond MAX_SHOWN; what is on screen does not move. */
+  private bound(from: Where): void {
+    const extra = this.views.size - MAX_SHOWN;
+    if (extra <= 0) return;
+    const dropped = this.store.dropMessages(from, extra);
+    const height = this.el.scrollHeight;
+    const top = this.el.scrollTop;
+    for (const id of dropped) {
+      this.views.get(id)?.dispose();
+      this.views.delete(id);
+    }
+    if (from === "earlier") this.el.scrollTop = top - (height - this.el.scrollHeight);
   }
 
   private loader(where: Where): HTMLButtonElement {
@@ -195,8 +242,8 @@ export class ChatView implements Component {
     return el.getBoundingClientRect().top - this.el.getBoundingClientRect().top;
   }
 
-  private nearBottom(): boolean {
-    return this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight < 80;
+  private nearBottom(px = 80): boolean {
+    return this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight < px;
   }
 
   private toBottom(): void {

@@ -19,12 +19,14 @@ function isTouch(): boolean {
 export class Composer extends Emitter<ComposerEvents> implements Component {
   readonly el: HTMLElement;
   readonly input: HTMLTextAreaElement;
-  private readonly popup = h("ul", { class: "popup", role: "listbox", id: "command-popup", hidden: true });
+  private readonly popup = h("ul", { class: "popup", role: "listbox", id: "command-popup", "aria-label": "commands", hidden: true });
   private readonly notice = h("div", { class: "notice", role: "status", "aria-live": "polite", hidden: true });
   private items: Completion[] = [];
   private selected = 0;
   private busy = false;
   private readonly send: HTMLButtonElement;
+  /** ARIA 1.1 combobox: a <textarea> may not take the role itself, so a wrapper carries it. */
+  private readonly combo: HTMLElement;
   /** Uploaded files for the next message (ui/attach.ts fills them) and a slot for its buttons. */
   attachments: { id: string; name: string }[] = [];
   readonly tools = h("span", { class: "tools" });
@@ -37,10 +39,12 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
       placeholder: "message, or / for commands",
       "aria-label": "message",
       "aria-controls": "command-popup",
+      "aria-autocomplete": "list",
       enterkeyhint: isTouch() ? "enter" : "send",
       autocomplete: "off",
       spellcheck: true,
     });
+    this.combo = h("div", { class: "combo", role: "combobox", "aria-label": "message or command", "aria-haspopup": "listbox", "aria-owns": "command-popup", "aria-expanded": "false" }, this.input);
     this.input.addEventListener("keydown", (event) => this.onKey(event));
     this.input.addEventListener("input", () => {
       this.autosize();
@@ -57,7 +61,7 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
       { class: "composer" },
       this.popup,
       this.notice,
-      h("div", { class: "input-row" }, h("span", { class: "caret", "aria-hidden": "true" }, "❯"), this.input, this.tools, send),
+      h("div", { class: "input-row" }, h("span", { class: "caret", "aria-hidden": "true" }, "❯"), this.combo, this.tools, send),
     );
   }
 
@@ -144,6 +148,7 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
           "li",
           {
             role: "option",
+            id: `command-option-${index}`,
             class: "popup-item",
             "data-value": item.value,
             onmousedown: (event: Event) => {
@@ -159,17 +164,21 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
       ),
     );
     this.popup.hidden = false;
+    this.combo.setAttribute("aria-expanded", "true");
     this.select(Math.min(this.selected, this.items.length - 1));
   }
 
   private select(index: number): void {
     this.selected = Math.max(0, index);
     Array.from(this.popup.children).forEach((li, i) => li.setAttribute("aria-selected", String(i === this.selected)));
+    this.input.setAttribute("aria-activedescendant", `command-option-${this.selected}`);
     this.popup.children[this.selected]?.scrollIntoView({ block: "nearest" });
   }
 
   private closePopup(): void {
     this.popup.hidden = true;
+    this.combo.setAttribute("aria-expanded", "false");
+    this.input.removeAttribute("aria-activedescendant");
     this.items = [];
     this.selected = 0;
   }

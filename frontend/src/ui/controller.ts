@@ -1,12 +1,15 @@
 // What the user's actions do: talks to the API, updates the store, starts streams. No rendering here.
 import { ApiError, type Api } from "../lib/api";
+import { shortcutLines } from "../lib/shortcuts";
 import { helpLines, isCommand, parseCommand, type CommandContext, type ExportFormat } from "../lib/commands";
 import { loadMedia } from "./dom";
 import { downloadUrl } from "./download";
+import { loadMarkdown } from "./markdown";
 import { formatCost, formatTokens } from "../lib/format";
 import type { Store } from "../lib/store";
 import type { Conversation, Message, Reasoning, SearchResult, UsageSummary } from "../lib/types";
 import type { ChatView, PagingActions } from "./chat";
+import type { PinnedActions } from "./pinned";
 import type { Composer } from "./composer";
 import type { MessageActions } from "./message";
 import type { SidebarActions } from "./sidebar";
@@ -23,7 +26,7 @@ export interface Shell {
   openPicker(): void;
 }
 
-export class Controller implements CommandContext, MessageActions, PagingActions, SidebarActions {
+export class Controller implements CommandContext, MessageActions, PagingActions, SidebarActions, PinnedActions {
   readonly streams: Streams;
   shell!: Shell;
 
@@ -39,6 +42,7 @@ export class Controller implements CommandContext, MessageActions, PagingActions
       this.guard(this.api.models().then((m) => this.store.setModels(m))),
       this.guard(this.api.listConversations(null).then((p) => this.store.setList(p.items, p.next_cursor, false))),
       this.refreshUsage(),
+      loadMarkdown(), // the renderer chunk, before any message is shown
     ]);
     const id = conversationFromHash();
     if (id) await this.open(id);
@@ -220,6 +224,23 @@ export class Controller implements CommandContext, MessageActions, PagingActions
     return (await this.guard(this.api.search(query)))?.results ?? [];
   }
 
+  // -- PinnedActions: the system prompt and the link back to a branch's source (ui/pinned.ts) --------
+  async saveSystemPrompt(text: string): Promise<boolean> {
+    const conversation = this.store.conversation;
+    if (!conversation) return false;
+    const updated = await this.guard(this.api.updateConversation(conversation.id, { system_prompt: text }));
+    if (updated && this.store.conversation?.id === conversation.id) this.store.conversation.system_prompt = updated.system_prompt;
+    return updated !== undefined;
+  }
+  async sourceTitle(id: string): Promise<string | null> {
+    const known = this.store.list.find((c) => c.id === id);
+    if (known) return known.title || "untitled";
+    return (await this.api.getConversation(id, { limit: 1 }).catch(() => null))?.title ?? null;
+  }
+  openSource(id: string, messageId: string | null): void {
+    void this.open(id, messageId);
+  }
+
   // -- MessageActions --------------------------------------------------------------------------
   branch(message: Message): void {
     void this.guard(this.api.branch(message.id)).then((c) => c && this.show(c));
@@ -279,7 +300,7 @@ export class Controller implements CommandContext, MessageActions, PagingActions
     this.shell.chat.notice(["system prompt is now:", ...updated.system_prompt.split("\n")]);
   }
   showHelp(): void {
-    this.shell.chat.notice(["commands:", ...helpLines(), "Enter sends · Shift+Enter new line (touch: Enter new line, the button sends) · Tab completes · Esc closes · Back closes the drawer/settings"]);
+    this.shell.chat.notice(["commands:", ...helpLines(), "Enter sends · Shift+Enter new line (touch: Enter new line, the button sends) · Tab completes · Esc closes · Back closes the drawer/settings", "keys:", ...shortcutLines(/Mac|iPhone|iPad/.test(navigator.platform))]);
   }
   async showSearch(query: string): Promise<void> {
     this.shell.openDrawer();

@@ -71,18 +71,32 @@ export const ICONS = {
   menu: "M4 6h16M4 12h16M4 18h16",
   theme: "M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18zM12 3v18",
   settings: "M12 9a3 3 0 1 0 0 6a3 3 0 1 0 0-6zM12 2v3M12 19v3M2 12h3M19 12h3M4.9 4.9l2.1 2.1M17 17l2.1 2.1M4.9 19.1l2.1-2.1M17 7l2.1-2.1",
+  branch: "M6 3v12M6 21a3 3 0 1 0 0-6a3 3 0 1 0 0 6zM18 9a3 3 0 1 0 0-6a3 3 0 1 0 0 6zM18 9c0 5-6 4-12 9",
+  clone: "M8 8h12v12H8zM4 16V4h12",
 } as const;
 
-export function iconButton(icon: keyof typeof ICONS, label: string, onClick: () => void, attrs: Attrs = {}): HTMLButtonElement {
+function svgIcon(name: keyof typeof ICONS, size: number): SVGSVGElement {
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("width", "20");
-  svg.setAttribute("height", "20");
+  svg.setAttribute("width", String(size));
+  svg.setAttribute("height", String(size));
   svg.setAttribute("aria-hidden", "true");
   svg.setAttribute("class", "icon-svg");
   const path = document.createElementNS(SVG, "path");
-  path.setAttribute("d", ICONS[icon]);
+  path.setAttribute("d", ICONS[name]);
   svg.append(path);
+  return svg;
+}
+
+/** A small inline icon with a text alternative (for screen readers only). */
+export function icon(name: keyof typeof ICONS, label: string): HTMLElement {
+  const el = h("span", { class: `mark-icon icon-${name}`, title: label });
+  el.append(svgIcon(name, 14), h("span", { class: "sr-only" }, label));
+  return el;
+}
+
+export function iconButton(icon: keyof typeof ICONS, label: string, onClick: () => void, attrs: Attrs = {}): HTMLButtonElement {
+  const svg = svgIcon(icon, 20);
   const btn = h("button", { type: "button", class: "btn icon", "aria-label": label, ...attrs, onclick: () => onClick() });
   btn.append(svg);
   return btn;

@@ -1,87 +1,51 @@
-// Model output → safe DOM: marked renders, DOMPurify keeps only plain rich text (strict allow-list).
-// Raw HTML in the text (`a <br> tag`, `List<String>`) is shown as typed, never interpreted: only the
-// markdown syntax becomes markup, so nothing a person or model wrote disappears from the screen.
-import DOMPurify from "dompurify";
-import { Marked } from "marked";
-import { copyButton, h } from "./dom";
+// Markdown rendering, as the rest of the app calls it. The renderer itself (marked, DOMPurify, the math
+// syntax: ui/render.ts) is a lazy chunk, loaded by loadMarkdown() while the app fetches its first data
+// (Controller.start), so the first screen's JS stays small. Until it has arrived (never in practice)
+// text is shown as plain text: nothing is lost, nothing is interpreted.
+import { loadMedia } from "./dom";
 
-const ALLOWED_TAGS = [
-  "a", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
-  "li", "mark", "ol", "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "th",
-  "thead", "tr", "ul",
-];
-const ALLOWED_ATTR = ["href", "title", "class", "start", "align"];
-const SAFE_URL = /^(?:https?:|mailto:)/i;
+type Renderer = typeof import("./render");
 
-const purifier = DOMPurify(window);
-purifier.addHook("afterSanitizeAttributes", (node) => {
-  if (node.tagName === "A") {
-    const href = node.getAttribute("href") ?? "";
-    if (!SAFE_URL.test(href)) node.removeAttribute("href");
-    node.setAttribute("target", "_blank");
-    node.setAttribute("rel", "noopener noreferrer");
-  }
-  // Only our own highlight/language classes; model output cannot borrow the app's classes.
-  const cls = node.getAttribute("class");
-  if (cls !== null) {
-    const kept = cls.split(/\s+/).filter((c) => /^(language-[\w+#-]+|hljs[\w-]*)$/.test(c));
-    if (kept.length) node.setAttribute("class", kept.join(" "));
-    else node.removeAttribute("class");
-  }
-});
+let renderer: Renderer | null = null;
+let loading: Promise<void> | null = null;
 
-const marked = new Marked({ gfm: true, breaks: false, async: false });
-// Images are never loaded from model output (tracking pixels, data: payloads): shown as links instead.
-marked.use({
-  renderer: {
-    html({ text, block }) {
-      return block ? `<p>${escapeHtml(text.trim())}</p>\n` : escapeHtml(text);
-    },
-    image({ href, text }) {
-      return `<a href="${encodeURI(href)}">${text || href}</a>`;
-    },
-  },
-});
-
-const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+/** The renderer, the web fonts and the media decorations: messages are laid out once, in their final
+ *  font and with their attachment rows (a late font or a row added afterwards moves everything on
+ *  screen, a layout shift). */
+export function loadMarkdown(): Promise<void> {
+  loading ??= Promise.all([import("./render"), document.fonts?.ready, loadMedia()]).then(([module]) => void (renderer = module));
+  return loading;
 }
 
-export function sanitize(html: string, tags: string[] = ALLOWED_TAGS): DocumentFragment {
-  return purifier.sanitize(html, {
-    ALLOWED_TAGS: tags,
-    ALLOWED_ATTR: tags === ALLOWED_TAGS ? ALLOWED_ATTR : [],
-    ALLOWED_URI_REGEXP: SAFE_URL,
-    ALLOW_DATA_ATTR: false,
-    RETURN_DOM_FRAGMENT: true,
-  });
+function plain(text: string): DocumentFragment {
+  const fragment = document.createDocumentFragment();
+  const p = document.createElement("p");
+  p.style.whiteSpace = "pre-wrap";
+  p.textContent = text;
+  fragment.append(p);
+  return fragment;
 }
 
 /** Markdown text → a sanitized fragment with a copy button on every code block. */
 export function renderMarkdown(text: string): DocumentFragment {
-  const fragment = sanitize(marked.parse(text) as string);
-  for (const pre of Array.from(fragment.querySelectorAll("pre"))) {
-    const code = pre.querySelector("code");
-    const lang = /language-([\w+#-]+)/.exec(code?.className ?? "")?.[1] ?? "";
-    const frame = h("div", { class: "codeblock" });
-    const bar = h("div", { class: "codebar" }, h("span", { class: "lang" }, lang || "text"));
-    bar.append(copyButton(() => code?.textContent ?? pre.textContent ?? ""));
-    pre.replaceWith(frame);
-    frame.append(bar, pre);
-  }
-  return fragment;
+  if (renderer) return renderer.renderMarkdown(text);
+  void loadMarkdown();
+  return plain(text);
 }
 
 /** Server search snippets are escaped already with <mark> around hits; only <mark> survives. */
 export function renderSnippet(html: string): DocumentFragment {
-  return sanitize(html, ["mark"]);
+  if (renderer) return renderer.renderSnippet(html);
+  const fragment = document.createDocumentFragment();
+  fragment.append(new DOMParser().parseFromString(html, "text/html").body.textContent ?? "");
+  return fragment;
 }
 
-/** Highlights code blocks under `root`; highlight.js and its languages load on first use. */
-export async function highlightIn(root: HTMLElement): Promise<void> {
+/** Highlights code blocks and typesets math under `root`; highlight.js and KaTeX load on first use. */
+export async function enhance(root: HTMLElement): Promise<void> {
   const blocks = Array.from(root.querySelectorAll<HTMLElement>("pre code:not(.hljs)"));
+  const math = Array.from(root.querySelectorAll<HTMLElement>("code.math-inline, code.math-display"));
+  if (math.length) void import("./math").then(({ typeset }) => math.forEach(typeset));
   if (blocks.length === 0) return;
   const { highlightBlock } = await import("./highlight");
   blocks.forEach(highlightBlock);

@@ -1,9 +1,13 @@
-// One message as a framed terminal block: header, body (markdown), state line with actions, details.
+// One message as a light terminal block: header (who · model · time), body (markdown), state line, a
+// compact action row (copy always one tap away; the rest in a menu, also on long press), details.
 import { formatCost, formatMs, formatTokens } from "../lib/format";
 import type { Message } from "../lib/types";
 import { button, copyButton, h, loadMedia, type Component } from "./dom";
-import { highlightIn } from "./markdown";
+import { enhance } from "./markdown";
+import { menuButton, onLongPress, type MenuItem } from "./menu";
 import { StreamingMarkdown } from "./streaming";
+
+let media: Awaited<ReturnType<typeof loadMedia>> | null = null;
 
 export interface MessageActions {
   branch(message: Message): void;
@@ -31,6 +35,7 @@ export class MessageView implements Component {
   private readonly details = h("dl", { class: "msg-details", hidden: true });
   private readonly footer = h("div", { class: "msg-actions" });
   private message: Message;
+  private readonly more: HTMLButtonElement;
 
   constructor(
     message: Message,
@@ -39,16 +44,22 @@ export class MessageView implements Component {
     this.message = message;
     this.body = new StreamingMarkdown("msg-body md");
     const header = h(
-      "button",
-      { type: "button", class: "msg-head", "aria-label": "show message details", onclick: () => this.toggleDetails() },
+      "div",
+      { class: "msg-head" },
       h("span", { class: "who" }, message.role === "user" ? "you" : message.role),
       h("span", { class: "meta" }),
+      h("time", { class: "when", datetime: message.created_at }, timeOf(message.created_at)),
     );
     this.el = h("article", { class: `msg msg-${message.role}`, "data-message-id": message.id });
     this.reasoning.append(h("summary", {}, "reasoning"), this.reasoningText);
     this.el.append(header, this.details, this.note, this.reasoning, this.body.el, this.state, this.footer);
+    this.more = menuButton("message actions", () => this.menuItems());
+    onLongPress(this.el, this.more);
     this.update(message, true);
-    void loadMedia().then((m) => m.decorate(this.body.el, message)); // thumbnails, read aloud
+    // thumbnails, read aloud: at once when the module is there (loaded before the first conversation is
+    // shown), so the rows are laid out with the message rather than added under it later (a layout shift)
+    if (media) media.decorate(this.body.el, message);
+    else void loadMedia().then((m) => (media = m).decorate(this.body.el, message));
   }
 
   get id(): string {
@@ -62,11 +73,13 @@ export class MessageView implements Component {
     this.el.dataset.status = message.status;
     const meta = this.el.querySelector(".meta");
     if (meta) meta.textContent = message.model ?? "";
+    const dropped = droppedParams(message);
+    this.el.dataset.dropped = dropped.join(" ");
     if (message.status === "pending" || message.status === "streaming") {
       this.body.update(message.content);
     } else if (statusChanged || first) {
       this.body.finish(message.content);
-      void highlightIn(this.body.el);
+      void enhance(this.body.el);
     }
     if (statusChanged) this.renderActions();
     this.renderState();
@@ -106,19 +119,27 @@ export class MessageView implements Component {
 
   private renderActions(): void {
     const m = this.message;
-    const parts: (HTMLElement | null)[] = [
-      this.siblingNav(),
-      copyButton(() => this.message.content),
-      m.role === "user" ? button("edit", () => this.startEdit()) : null,
-      button("branch", () => this.actions.branch(this.message), { title: "branch from here" }),
-    ];
+    // What the state asks for stays in the row; everything else is one tap away in the menu.
+    const parts: (HTMLElement | null)[] = [this.siblingNav(), copyButton(() => this.message.content)];
     if (m.status === "pending" || m.status === "streaming") parts.push(button("cancel", () => this.actions.cancel(this.message)));
     if (m.status === "interrupted" || m.status === "cancelled") parts.push(button("continue", () => this.actions.continue(this.message)));
     // A stream cut mid-answer keeps its text: it can be continued as well as retried.
     if (m.status === "error" && m.role === "assistant" && m.content) parts.push(button("continue", () => this.actions.continue(this.message)));
     if (m.status === "error") parts.push(button("retry", () => this.actions.retry(this.message)));
-    if (m.role === "assistant" && m.status === "complete") parts.push(button("regen", () => this.actions.retry(this.message)));
+    parts.push(this.more);
     this.footer.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
+  }
+
+  private menuItems(): MenuItem[] {
+    const m = this.message;
+    const items: MenuItem[] = [];
+    if (m.role === "user") items.push({ label: "edit", run: () => this.startEdit() });
+    if (m.role === "assistant" && m.status === "complete") items.push({ label: "regenerate", run: () => this.actions.retry(this.message) });
+    items.push(
+      { label: "branch from here", run: () => this.actions.branch(this.message) },
+      { label: this.details.hidden ? "details" : "hide details", run: () => this.toggleDetails() },
+    );
+    return items;
   }
 
   private siblingNav(): HTMLElement | null {
@@ -153,6 +174,9 @@ export class MessageView implements Component {
       ["ttft", formatMs(m.ttft_ms)],
       ["time", new Date(m.created_at).toLocaleString()],
     ];
+    const dropped = droppedParams(m);
+    if (dropped.length) rows.push(["not sent", `${dropped.join(", ")} — ${m.model ?? "the model"} does not accept ${dropped.length > 1 ? "them" : "it"}`]);
+    if (m.tokens_cached) rows.splice(2, 0, ["cached", `${formatTokens(m.tokens_cached)} of the input`]);
     this.details.replaceChildren(...rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
   }
 
@@ -182,4 +206,21 @@ export class MessageView implements Component {
     this.body.el.after(form);
     area.focus();
   }
+}
+
+/** Parameters the server did not send because the model refuses them (``params.dropped``). */
+export function droppedParams(m: Message): string[] {
+  const dropped = (m.params as { dropped?: unknown } | null)?.dropped;
+  return Array.isArray(dropped) ? dropped.filter((x): x is string => typeof x === "string") : [];
+}
+
+const sameDay = (a: Date, b: Date): boolean => a.toDateString() === b.toDateString();
+
+/** The time in the user's locale; the date too when it was not today. */
+export function timeOf(iso: string, now = new Date()): string {
+  const date = new Date(iso);
+  const options: Intl.DateTimeFormatOptions = sameDay(date, now)
+    ? { hour: "numeric", minute: "2-digit" }
+    : { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" };
+  return date.toLocaleString(undefined, options);
 }

@@ -1,8 +1,41 @@
-// The conversation list (a drawer on phones, a pane from 1024 px): search, infinite scroll, actions.
+// The conversation list (a drawer on phones, a pane from 1024 px): search, infinite scroll, compact rows
+// grouped Today / Yesterday / Previous 7 days / Older with dates in the user's locale, actions in a menu.
 import type { Store } from "../lib/store";
 import type { ConversationSummary, SearchResult } from "../lib/types";
-import { button, h, type Component } from "./dom";
+import { button, h, icon, type Component } from "./dom";
 import { renderSnippet } from "./markdown";
+import { menuButton } from "./menu";
+
+const DAY = 86_400_000;
+
+/** Which group a time falls in, counted in the user's own calendar days. */
+export function groupOf(iso: string, now = new Date()): string {
+  const start = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
+  const t = new Date(iso).getTime();
+  if (t >= start) return "Today";
+  if (t >= start - DAY) return "Yesterday";
+  if (t >= start - 7 * DAY) return "Previous 7 days";
+  return "Older";
+}
+
+/** A short date in the user's locale: the time today, the weekday this week, else the date. */
+export function shortDate(iso: string, now = new Date()): string {
+  const date = new Date(iso);
+  const group = groupOf(iso, now);
+  const options: Intl.DateTimeFormatOptions =
+    group === "Today" || group === "Yesterday"
+      ? { hour: "numeric", minute: "2-digit" }
+      : group === "Previous 7 days"
+        ? { weekday: "short" }
+        : { day: "numeric", month: "short", ...(date.getFullYear() === now.getFullYear() ? {} : { year: "numeric" }) };
+  return date.toLocaleString(undefined, options);
+}
+
+/** A branch (from a message) or a clone (the whole tree) of another conversation. */
+export function lineage(c: ConversationSummary): "branch" | "clone" | null {
+  if (!c.parent_conversation_id) return null;
+  return c.branch_message_id ? "branch" : "clone";
+}
 
 export interface SidebarActions {
   open(id: string): void;
@@ -63,6 +96,11 @@ export class Sidebar implements Component {
     this.showResults(await this.actions.search(query.trim()));
   }
 
+  focusSearch(): void {
+    this.searchInput.focus();
+    this.searchInput.select();
+  }
+
   dispose(): void {
     this.observer.disconnect();
     this.offs.forEach((off) => off());
@@ -81,10 +119,19 @@ export class Sidebar implements Component {
 
   private render(): void {
     this.observer.disconnect();
-    const items = this.store.list.map((c) => this.item(c));
+    // A re-render (a title arrived, a row moved) must not drop keyboard focus to <body>.
+    const focused = this.list.contains(document.activeElement) ? (document.activeElement?.closest<HTMLElement>(".conv")?.dataset.id ?? null) : null;
+    const items: HTMLElement[] = [];
+    let group = "";
+    for (const c of this.store.list) {
+      const next = groupOf(c.updated_at);
+      if (next !== group) items.push(h("li", { class: "conv-group" }, (group = next)));
+      items.push(this.item(c));
+    }
     if (this.store.listLoaded && items.length === 0) items.push(h("li", { class: "empty" }, "no conversations yet"));
     this.list.replaceChildren(...items, this.sentinel);
     this.markActive();
+    if (focused) this.list.querySelector<HTMLElement>(`.conv[data-id="${focused}"] .conv-open`)?.focus();
     if (this.store.nextCursor) this.observer.observe(this.sentinel);
   }
 
@@ -97,18 +144,21 @@ export class Sidebar implements Component {
 
   private item(c: ConversationSummary): HTMLElement {
     const li = h("li", { class: "conv", "data-id": c.id });
+    const kind = lineage(c);
     const open = h(
       "button",
       { type: "button", class: "conv-open", onclick: () => this.actions.open(c.id) },
+      kind ? icon(kind, `${kind} of another conversation`) : null,
       h("span", { class: "conv-title" }, c.title || "untitled"),
-      h("span", { class: "conv-meta" }, `${c.message_count} msg · ${new Date(c.updated_at).toLocaleDateString()}`),
+      h("time", { class: "conv-meta", datetime: c.updated_at, title: new Date(c.updated_at).toLocaleString() }, shortDate(c.updated_at)),
     );
-    const tools = h(
-      "div",
-      { class: "conv-tools" },
-      button("rename", () => this.startRename(li, c)),
-      button("clone", () => this.actions.clone(c.id)),
-      button("delete", () => this.confirmDelete(tools, c)),
+    const tools = h("div", { class: "conv-tools" });
+    tools.append(
+      menuButton(`actions for ${c.title || "untitled"}`, () => [
+        { label: "rename", run: () => this.startRename(li, c) },
+        { label: "clone", run: () => this.actions.clone(c.id) },
+        { label: "delete…", run: () => this.confirmDelete(tools, c), danger: true },
+      ]),
     );
     li.append(open, tools);
     return li;
@@ -136,6 +186,8 @@ export class Sidebar implements Component {
       button("yes, delete", () => this.actions.remove(c.id), { class: "btn danger" }),
       button("keep", () => this.render()),
     );
+    tools.classList.add("confirming");
+    tools.querySelector<HTMLElement>(".danger")?.focus();
   }
 
   private showResults(results: SearchResult[] | null): void {
@@ -150,6 +202,13 @@ export class Sidebar implements Component {
           "button",
           { type: "button", class: "result", onclick: () => this.actions.openMessage(r.conversation_id, r.message_id) },
           h("span", { class: "conv-title" }, r.conversation_title || "untitled"),
+          h(
+            "span",
+            { class: "hit-meta" },
+            h("span", { class: `hit-role role-${r.role ?? "title"}` }, r.role === "user" ? "you" : (r.role ?? "title")),
+            " · ",
+            h("time", { datetime: r.created_at }, new Date(r.created_at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })),
+          ),
           h("span", { class: "snippet" }, renderSnippet(r.snippet)),
         ),
       ),

@@ -1,11 +1,15 @@
 // The live cost line, one line that never wraps: model (tap: picker) · reasoning · temperature when set ·
 // tokens and cost of the conversation, ticking while an answer streams (estimated from the streamed
 // text at the model's output price, marked "~" until the server's count arrives) · context used of the
-// model's window as a small gauge · connection.
+// model's window as a small gauge · connection. The cost reads conversation / today / month (UTC days, as
+// the dashboard) and opens the per-message breakdown. A parameter the model refused on its last answer
+// (the server's `params.dropped`) is struck through where it is shown, with the reason.
+import type { Api } from "../lib/api";
 import { formatCost, formatTokens } from "../lib/format";
 import type { Store } from "../lib/store";
 import type { Message } from "../lib/types";
 import { h, type Component } from "./dom";
+import { droppedParams } from "./message";
 
 const CHARS_PER_TOKEN = 4; // a common rough ratio for English text and code
 
@@ -13,7 +17,21 @@ function streaming(store: Store): Message | undefined {
   return store.conversation?.messages.find((m) => m.status === "pending" || m.status === "streaming");
 }
 
-export function statusLine(store: Store, openPicker: () => void, toggleMemory?: () => void): Component {
+interface Periods {
+  today: number;
+  month: number;
+}
+
+/** Today's and this month's cost, from the dashboard's daily series (UTC days). */
+async function periodCosts(api: Api): Promise<Periods | null> {
+  const today = new Date().toISOString().slice(0, 10);
+  const query = new URLSearchParams({ bucket: "day", from: `${today.slice(0, 8)}01`, to: today });
+  const series = await api.request<{ points: { start: string; cost: number }[]; total: { cost: number } }>("GET", `/api/usage/series?${query}`).catch(() => null);
+  if (!series) return null;
+  return { today: series.points.find((p) => p.start === today)?.cost ?? 0, month: series.total.cost };
+}
+
+export function statusLine(store: Store, openPicker: () => void, api?: Api, openBreakdown?: () => void, toggleMemory?: () => void): Component {
   const cell = (name: string): HTMLSpanElement => h("span", { class: `sl-${name}`, "data-field": name });
   const bar = h("span", { class: "gauge-bar" });
   const fields = {
@@ -22,7 +40,7 @@ export function statusLine(store: Store, openPicker: () => void, toggleMemory?: 
     reasoning: cell("reasoning"),
     temp: cell("temp"),
     tokens: cell("tokens"),
-    cost: cell("cost"),
+    cost: h("button", { type: "button", class: "sl-cost", "data-field": "cost", "aria-haspopup": "dialog", onclick: () => openBreakdown?.() }),
     context: h("span", { class: "sl-context", "data-field": "context", role: "meter", "aria-label": "context used", "aria-valuemin": "0", "aria-valuemax": "100" }, h("span", { class: "gauge", "aria-hidden": "true" }, bar), cell("context-pct")),
     budget: cell("budget"),
     memory: h("button", { type: "button", class: "sl-memory", "data-field": "memory", title: "memory (tap: on/off)", onclick: toggleMemory }),
@@ -30,6 +48,7 @@ export function statusLine(store: Store, openPicker: () => void, toggleMemory?: 
   };
   const el = h("footer", { class: "statusline", "aria-label": "status" }, ...Object.values(fields));
 
+  let periods: Periods | null = null;
   const render = (): void => {
     const { model, temperature, reasoning } = store.params;
     const info = store.modelsInfo?.models.find((m) => m.id === model);
@@ -37,6 +56,16 @@ export function statusLine(store: Store, openPicker: () => void, toggleMemory?: 
     fields.temp.textContent = temperature === null ? "" : `t ${temperature}`;
     fields.temp.hidden = temperature === null;
     fields.reasoning.textContent = `r ${reasoning ?? "default"}`;
+    // What the current model's last answer here could not take is marked where it is set.
+    const lastAnswer = store.conversation?.messages.findLast((m) => m.role === "assistant" && m.model === model && m.params);
+    const refused = lastAnswer ? droppedParams(lastAnswer) : [];
+    for (const [name, el, set] of [["temperature", fields.temp, temperature !== null], ["reasoning", fields.reasoning, reasoning !== null && reasoning !== "none"]] as const) {
+      const rejected = set && refused.includes(name);
+      el.classList.toggle("rejected", rejected);
+      el.title = rejected ? `${name} not sent: ${model} does not accept it (its last answer here went without it)` : "";
+      if (rejected) el.setAttribute("aria-label", `${name} ${el.textContent?.slice(2)}, not sent: ${model} does not accept it`);
+      else el.removeAttribute("aria-label");
+    }
     const conv = store.usage.conversation;
     const overall = store.usage.overall;
     const live = streaming(store);
@@ -46,11 +75,14 @@ export function statusLine(store: Store, openPicker: () => void, toggleMemory?: 
     const prefix = live ? "~" : "";
     fields.tokens.textContent = `${prefix}${formatTokens(tokens)} tok`;
     fields.tokens.title = overall ? `overall ${formatTokens(overall.tokens_in + overall.tokens_out)} tokens` : "";
+    const convCost = `${prefix}${formatCost((conv?.cost ?? 0) + liveCost)}`;
     fields.cost.replaceChildren(
-      `${prefix}${formatCost((conv?.cost ?? 0) + liveCost)}`,
-      overall ? h("span", { class: "sl-overall" }, ` / ${formatCost(overall.cost)}`) : "",
+      convCost,
+      periods ? h("span", { class: "sl-overall" }, ` / ${formatCost(periods.today)} / ${formatCost(periods.month)}`) : "",
     );
-    fields.cost.title = "this conversation / overall";
+    const spoken = `cost: ${convCost} this conversation${periods ? `, ${formatCost(periods.today)} today, ${formatCost(periods.month)} this month` : ""}${overall ? `, ${formatCost(overall.cost)} overall` : ""}`;
+    fields.cost.title = `${spoken} — tap for the per-message breakdown`;
+    fields.cost.setAttribute("aria-label", `${spoken}; show the per-message breakdown`);
     el.dataset.live = String(live !== undefined);
     const c = store.conversation;
     const mem = fields.memory;
@@ -89,9 +121,13 @@ export function statusLine(store: Store, openPicker: () => void, toggleMemory?: 
     fields.connection.setAttribute("aria-label", `connection: ${label}`);
     fields.connection.dataset.state = store.connection;
   };
+  const refreshPeriods = (): void => {
+    if (api) void periodCosts(api).then((p) => { periods = p; render(); });
+  };
   const offs = [
     store.on("params", render),
     store.on("usage", render),
+    store.on("usage", refreshPeriods),
     store.on("connection", render),
     store.on("message", render),
     store.on("conversation", render),

@@ -134,7 +134,12 @@ class ConversationSummary(BaseModel):
     updated_at: datetime
     message_count: int
     total_cost: float
-    parent_conversation_id: str | None
+    parent_conversation_id: str | None = Field(
+        description="The conversation this one was branched or cloned from (null once that is deleted)"
+    )
+    branch_message_id: str | None = Field(
+        description="Branched at this message of the source; null for a clone (the whole tree)"
+    )
 
     @classmethod
     def of(cls, conversation: Conversation) -> ConversationSummary:
@@ -149,7 +154,6 @@ class ConversationPublic(ConversationSummary):
     system_prompt: str
     memory: bool = Field(default=False, description="Your accepted memories join the system prompt")
     active_leaf_id: str | None = Field(description="The last message of the path (send below it)")
-    branch_message_id: str | None
     messages: list[MessagePublic] = Field(description="This page of the path, oldest first")
     path_length: int = Field(description="Messages on the whole path", examples=[10000])
     path_offset: int = Field(

@@ -46,6 +46,7 @@ class Outcome:
     finish_reason: str | None = None
     error: str | None = None
     error_kind: str | None = None
+    dropped: tuple[str, ...] = ()  # parameters the model refuses, left out of the request
 
 
 class GenerationJob:
@@ -116,8 +117,9 @@ class GenerationJob:
                     start = len(self.live.text if kind == "text" else self.live.reasoning)
                     self.live.append(kind, text)
                     await self.publisher.publish(kind, start, text)
-                case Finish(reason=reason):
+                case Finish(reason=reason, metadata=metadata):
                     outcome.finish_reason = reason
+                    outcome.dropped = tuple(metadata.get("dropped", ()))
 
     async def _flush_loop(self) -> None:
         written = (-1, -1)
@@ -158,6 +160,8 @@ class GenerationJob:
         report = self.route_run.report  # priced: the answer and a local-first probe spent on the way
         usage, cost = report.usage, report.cost
         params = {**spec.params, "attempts": list(report.attempts)}
+        if outcome.dropped:  # shown where the user set them: "/temp 0.3" struck, with the reason
+            params["dropped"] = list(outcome.dropped)
         async with self.db.write() as session:
             await session.execute(
                 update(Message)
