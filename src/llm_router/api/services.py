@@ -175,8 +175,9 @@ def _limits(settings: Settings) -> tuple[LoginGuard, RequestLimiter | None, Redi
     """Login throttle and request rate limits: in Redis when there is one (shared by every process)."""
     per_minute = settings.rate_limit_per_minute
     # The rate limits keep one account or token from starving the others; with LLM_ROUTER_AUTH=none
-    # there is only the owner, and a limit would only throttle the owner's own tools.
-    limited = settings.auth != "none"
+    # there is only the owner, and a limit would only throttle the owner's own tools. Off by default
+    # (0): an agent's burst of calls on the owner's own token is the normal case, not an abuse.
+    limited = settings.auth != "none" and per_minute > 0
     if not settings.redis_url:
         return LoginGuard(), RateLimiter(per_minute) if limited else None, None
     redis = RedisLimits(settings.redis_url)
