@@ -114,6 +114,13 @@ class Stack:
     def peer_url(self) -> str | None:
         return self.peer.env["URL"] if self.peer else None
 
+    def report_dead(self) -> None:
+        """After a failure: which server is gone, and the end of what it said."""
+        named = {"app": self.app, **self.fakes} | ({"peer": self.peer} if self.peer else {})
+        for name, proc in named.items():
+            if proc.proc is not None and not proc.alive():
+                print(f"{name} exited ({proc.proc.returncode}): {proc.stderr_tail()}", file=sys.stderr)
+
     def stop(self) -> None:
         if self.peer:
             self.peer.stop()
@@ -142,7 +149,10 @@ async def _post(client: httpx.AsyncClient, url: str, model: str) -> str:
     anthropic = url.endswith("/v1/messages")
     headers = {"x-api-key": KEY, "anthropic-version": "2023-06-01"} if anthropic else {}
     headers["authorization"] = f"Bearer {KEY}"
-    response = await client.post(url, json={**BODY, "model": model}, headers=headers)
+    try:
+        response = await client.post(url, json={**BODY, "model": model}, headers=headers)
+    except httpx.TransportError as exc:
+        raise RuntimeError(f"POST {url}: {exc!r}") from exc
     response.raise_for_status()
     data: dict[str, Any] = response.json()
     if anthropic:
@@ -660,6 +670,9 @@ def main(argv: list[str] | None = None) -> int:
                 if "footprint" in only:
                     print("… footprint", file=sys.stderr, flush=True)
                     results["footprint"] = footprint(stack, 1 if args.quick else 3)
+            except BaseException:
+                stack.report_dead()
+                raise
             finally:
                 stack.stop()
     if "web" in only:

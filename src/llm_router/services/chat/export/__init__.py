@@ -12,11 +12,21 @@
 A new import format: a parser in ``formats`` and one line in its ``PARSERS`` table.
 """
 
+from typing import Any
+
 from llm_router.services.chat.export.archive import stream_archive
 from llm_router.services.chat.export.document import FORMAT, VERSION, conversation_document
 from llm_router.services.chat.export.importer import ImportReport, import_file
 from llm_router.services.chat.export.markdown import to_markdown
-from llm_router.services.chat.export.pdf import to_pdf
+
+
+def to_pdf(document: dict[str, Any]) -> bytes:
+    """The conversation document as a PDF. fpdf2 (and the fontTools it pulls in) is imported with the
+    first PDF asked for, not at start-up: it was a quarter of the app's import time."""
+    from llm_router.services.chat.export.pdf import to_pdf as render
+
+    return render(document)
+
 
 __all__ = [
     "FORMAT",
