@@ -15,7 +15,12 @@ export interface Message {
   status: MessageStatus;
   model: string | null;
   provider: string | null;
-  params: { temperature?: number | null; reasoning?: string | null } | null;
+  params: {
+    temperature?: number | null;
+    reasoning?: string | null;
+    /** set when earlier messages were left out to fit the model's context window */
+    context?: { left_out: number; model: string; window: number } | null;
+  } | null;
   finish_reason: string | null;
   tokens_in: number;
   tokens_out: number;

@@ -25,6 +25,7 @@ export class MessageView implements Component {
   readonly el: HTMLElement;
   private readonly body: StreamingMarkdown;
   private readonly state = h("div", { class: "msg-state" });
+  private readonly note = h("div", { class: "msg-note", hidden: true });
   private readonly reasoning = h("details", { class: "msg-reasoning", hidden: true });
   private readonly reasoningText = h("div", { class: "reasoning-text" });
   private readonly details = h("dl", { class: "msg-details", hidden: true });
@@ -45,7 +46,7 @@ export class MessageView implements Component {
     );
     this.el = h("article", { class: `msg msg-${message.role}`, "data-message-id": message.id });
     this.reasoning.append(h("summary", {}, "reasoning"), this.reasoningText);
-    this.el.append(header, this.details, this.reasoning, this.body.el, this.state, this.footer);
+    this.el.append(header, this.details, this.note, this.reasoning, this.body.el, this.state, this.footer);
     this.update(message, true);
   }
 
@@ -68,6 +69,13 @@ export class MessageView implements Component {
     }
     if (statusChanged) this.renderActions();
     this.renderState();
+    const fit = message.params?.context;
+    this.note.hidden = !fit?.left_out;
+    if (fit?.left_out) {
+      const w = fit.window;
+      const size = w < 1000 ? `${w}` : `${Math.round(w % 1024 ? w / 1000 : w / 1024)}k`;
+      this.note.textContent = `${fit.left_out} earlier message${fit.left_out === 1 ? " was" : "s were"} left out to fit ${fit.model}'s ${size} window`;
+    }
     // Reasoning is shown as plain text (never HTML), folded away unless opened.
     this.reasoning.hidden = !message.reasoning_content;
     if (this.reasoningText.textContent !== message.reasoning_content) {

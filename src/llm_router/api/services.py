@@ -48,6 +48,7 @@ from llm_router.services.accounts.limits import (
 from llm_router.services.accounts.tokens import TokenVerifier
 from llm_router.services.chat.live import RedisRelay
 from llm_router.services.chat.manager import GenerationManager
+from llm_router.services.chat.window import ContextPolicy
 from llm_router.services.keys.provider_keys import ProviderKeys
 from llm_router.services.keys.ssrf import AddressPolicy
 from llm_router.services.keys.ssrf_client import provider_client_factory
@@ -139,6 +140,7 @@ async def open_services(
             RedisRelay(settings.redis_url) if settings.redis_url else None,
             on_usage=metrics.observe_usage,
             budgets=budgets,
+            context=ContextPolicy(settings.context_overflow, settings.answer_reserve_tokens),
         )
         metrics.count_running(lambda: len(jobs.running_ids()))
         await jobs.open()

@@ -143,6 +143,20 @@ class Settings(BaseSettings):
             "(e.g. `127.0.0.1/32,10.0.0.0/8`); otherwise an admin's API token is needed."
         ),
     )
+    context_overflow: Literal["trim", "refuse"] = Field(
+        default="trim",
+        description=(
+            "A web-chat turn whose history does not fit the model's context window: `trim` leaves out the "
+            "oldest turns (the system prompt and the newest turns are kept, the answer says how many were "
+            "left out), `refuse` sends and stores nothing and suggests branching. `/v1` is never changed."
+        ),
+    )
+    answer_reserve_tokens: int = Field(
+        default=1024,
+        ge=16,
+        description="Tokens of the context window kept free for the answer when a web-chat history is "
+        "fitted to it (at most half the window).",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -6,7 +6,9 @@ reason that is safe to show; it is asked again after 1, 2, 4… seconds (at most
 next 10-minute refresh, and shows ``ok`` as soon as a chat call through it succeeds (a local server
 started after the router). A local provider is not asked while one of its answers is streaming: local
 servers interrupt a running answer when another request arrives. Entries say where they came from
-(``source``: live or fallback).
+(``source``: live or fallback). A local server is also asked for its context window after each listing
+(``providers.windows``: llama.cpp's ``/props``, Ollama's ``/api/show``); the registry hands it on in
+every ``ResolvedModel``'s capabilities.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from typing import Any, Literal
 from llm_router.providers.base import UpstreamError
 from llm_router.providers.capabilities import Capabilities, capabilities_for, fallback_models
 from llm_router.providers.config import ProviderConfig
-from llm_router.providers.pricing import Price, context_window_of, price_of
+from llm_router.providers.pricing import Price, price_of
 from llm_router.providers.registry import ProviderRegistry, catalog_id, no_provider_hint
+from llm_router.providers.windows import reported_windows, window_of
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,7 @@ class ProviderState:
     failures: int = 0  # listings failed in a row
     checked_at: float = 0.0  # time.monotonic() of the last listing
     next_at: float = 0.0  # when the background refresh asks again
+    windows: dict[str, int] | None = None  # context windows a local server reported, by model id
 
 
 class ModelCatalog:
@@ -156,9 +160,11 @@ class ModelCatalog:
     async def _refresh_one(self, config: ProviderConfig) -> None:
         state = self._states.setdefault(config.name, ProviderState())
         now = time.monotonic()
-        if config.models is not None:  # the owner listed them: the server is not asked
+        if config.models is not None:  # the owner listed them: the server is not asked for its list
             state.status, state.error, state.live = "ok", None, config.models
             state.next_at = now + self.refresh_seconds
+            if config.is_local and not self.registry.adapter(config.name).activity.running:
+                state.windows = await self._windows(config, config.models)  # but it knows its window
         else:
             try:
                 adapter = self.registry.adapter(config.name)
@@ -175,6 +181,8 @@ class ModelCatalog:
                 state.status, state.error, state.failures = "ok", None, 0
                 state.live = tuple(i for i in ids if not NOT_CHAT.search(i))
                 state.next_at = now + self.refresh_seconds
+                if config.is_local and not adapter.activity.running:  # (one may have started meanwhile)
+                    state.windows = await self._windows(config, state.live)
             state.checked_at = time.monotonic()
             if state.status == "error":
                 state.failures += 1
@@ -184,6 +192,20 @@ class ModelCatalog:
                 level = logging.WARNING if state.failures == 1 else logging.DEBUG
                 log.log(level, "model list of %s unavailable: %s", config.name, state.error)
         self.registry.set_known_models(config.name, [model for model, _source in self._listed(config)])
+
+    async def _windows(self, config: ProviderConfig, ids: tuple[str, ...]) -> dict[str, int] | None:
+        adapter: Any = self.registry.adapter(config.name)
+        if not hasattr(adapter, "http_client"):  # an adapter that is not an HTTP client's (tests)
+            return {}
+        probe = reported_windows(adapter.http_client, config.base_url, adapter.raw_headers(), ids)
+        try:
+            windows = await asyncio.wait_for(probe, self.list_timeout)
+        except TimeoutError:
+            windows = {}
+        if not windows:  # no answer (down, busy, not a server that reports one): keep what it said last
+            return self._states[config.name].windows
+        self.registry.set_reported_windows(config.name, windows)
+        return windows
 
     # ------------------------------------------------------------ reading
 
@@ -233,8 +255,9 @@ class ModelCatalog:
 
     def _entry(self, config: ProviderConfig, model: str, source: Source) -> CatalogModel:
         caps = capabilities_for(model)
-        if caps.context_window is None:
-            caps = replace(caps, context_window=context_window_of(config.name, model))
+        reported = (self._states.get(config.name, ProviderState()).windows or {}).get(model)
+        if (window := window_of(config.name, model, reported)) != caps.context_window:
+            caps = replace(caps, context_window=window)
         return CatalogModel(
             id=catalog_id(config.name, model),
             provider=config.name,

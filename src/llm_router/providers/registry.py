@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from llm_router.core.errors import AppError
@@ -25,6 +25,7 @@ from llm_router.providers.config import ProviderConfig, Timeouts, load_provider_
 from llm_router.providers.pricing import cost_of
 from llm_router.providers.protocols import PROTOCOLS
 from llm_router.providers.vendors import VENDORS
+from llm_router.providers.windows import window_of
 
 HttpClientFactory = Callable[[ProviderConfig], HttpClient]
 
@@ -103,6 +104,7 @@ class ProviderRegistry:
         self._adapters: dict[str, tuple[ProviderConfig, ProviderAdapter]] = {}
         self._retired: list[ProviderAdapter] = []
         self._known: dict[str, tuple[str, ...]] = {}  # provider -> model ids (live list or fallback)
+        self._windows: dict[str, dict[str, int]] = {}  # provider -> model id -> window its server reports
         self._listeners: list[Callable[[], None]] = []
 
     @classmethod
@@ -179,6 +181,13 @@ class ProviderRegistry:
             return config.models
         return tuple(m.id for m in fallback_models() if m.provider == config.name)
 
+    def set_reported_windows(self, provider: str, windows: Mapping[str, int]) -> None:
+        """The catalog passes on the context windows a local server reports (``providers.windows``)."""
+        self._windows[provider] = dict(windows)
+
+    def reported_window(self, config: ProviderConfig, model_id: str) -> int | None:
+        return self._windows.get(config.name, {}).get(model_id)
+
     def available_ids(self) -> list[str]:
         return [catalog_id(c.name, m) for c in self.configs() for m in self.known_models(c)]
 
@@ -227,13 +236,15 @@ class ProviderRegistry:
         return DefaultModel(ids[0], None) if ids else None
 
     def _resolved(self, config: ProviderConfig, model_id: str) -> ResolvedModel:
+        caps = capabilities_for(model_id)
+        window = window_of(config.name, model_id, self.reported_window(config, model_id))
         return ResolvedModel(
             id=catalog_id(config.name, model_id),
             provider=config,
             model_id=model_id,
             adapter=self.adapter(config.name),
             is_local=config.is_local,
-            capabilities=capabilities_for(model_id),
+            capabilities=caps if window == caps.context_window else replace(caps, context_window=window),
         )
 
     def overlay(self, own: Iterable[ProviderConfig]) -> UserProviderView:
@@ -296,6 +307,14 @@ class UserProviderView(ProviderRegistry):
     def known_models(self, config: ProviderConfig) -> tuple[str, ...]:
         owner = self.own if self.own.get(config.name) == config else self.base
         return owner.known_models(config)
+
+    def set_reported_windows(self, provider: str, windows: Mapping[str, int]) -> None:
+        if self.own.get(provider) is not None:
+            self.own.set_reported_windows(provider, windows)
+
+    def reported_window(self, config: ProviderConfig, model_id: str) -> int | None:
+        owner = self.own if self.own.get(config.name) == config else self.base
+        return owner.reported_window(config, model_id)
 
     async def aclose(self) -> None:
         await self.own.aclose()

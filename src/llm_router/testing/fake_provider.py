@@ -21,6 +21,7 @@ from types import TracebackType
 import uvicorn
 
 from llm_router.testing.http_app import FakeState, build_app
+from llm_router.testing.local_server import LocalServer
 from llm_router.testing.playback import quiet_connection_cuts
 from llm_router.testing.script import Behaviour, RecordedRequest
 
@@ -123,6 +124,15 @@ class FakeProvider:
     def api_key(self, key: str | None) -> None:
         self.state.api_key = key
 
+    @property
+    def local_server(self) -> LocalServer | None:
+        """Local-server mode: report this window (``/props`` or ``/api/show``) and hold chats to it."""
+        return self.state.local_server
+
+    @local_server.setter
+    def local_server(self, server: LocalServer | None) -> None:
+        self.state.local_server = server
+
     def enqueue(self, behaviour: Behaviour, model: str | None = None) -> None:
         """Answer the next request (for ``model``, or any model when None) with ``behaviour``; FIFO."""
         self.state.enqueue(behaviour, model)
@@ -159,6 +169,7 @@ class FakeProvider:
         self.state.default = Behaviour()
         self.state.models = list(self._initial_models) if self._initial_models is not None else None
         self.state.api_key = self._initial_key
+        self.state.local_server = None
         self.state.gate.release()  # a stream a test left paused must not hang the next test
 
     def serve_forever(self) -> None:

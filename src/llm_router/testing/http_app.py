@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -12,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from llm_router.testing import anthropic_wire, images_wire, openai_wire, responses_wire
+from llm_router.testing import anthropic_wire, images_wire, local_server, openai_wire, responses_wire
 from llm_router.testing.playback import PauseGate, ScriptedResponse, Wire
 from llm_router.testing.script import Behaviour, InvalidRequest, Prompt, RecordedRequest, echo_chunks
 
@@ -74,6 +75,7 @@ class FakeState:
         self.requests: list[RecordedRequest] = []
         self.arrivals = 0  # requests received so far (an ``interruptible`` answer ends at the next one)
         self.gate = PauseGate()
+        self.local_server: local_server.LocalServer | None = None  # reports and holds to a window
         self._queue: list[tuple[str | None, Behaviour]] = []
         self._lock = threading.Lock()
 
@@ -150,6 +152,8 @@ async def handle_chat(request: Request, state: FakeState, wire: Wire) -> Respons
         message = f"The model `{prompt.model}` does not exist or you do not have access to it."
         return _json_response(404, wire.error(404, message, request_id), request_id, wire)
     behaviour = state.next_behaviour(prompt.model)
+    if state.local_server is not None and behaviour.context_window is None:
+        behaviour = replace(behaviour, context_window=state.local_server.window)
     return ScriptedResponse(behaviour, prompt, wire, request_id, state.gate, lambda: state.arrivals)
 
 
@@ -204,6 +208,32 @@ async def handle_images(request: Request, state: FakeState) -> Response:
     return Response(orjson.dumps(answer), media_type="application/json")
 
 
+async def handle_local_report(request: Request, state: FakeState) -> Response:
+    """llama.cpp's ``GET /props`` and Ollama's ``POST /api/show``, in local-server mode only."""
+    server = state.local_server
+    if server is None:
+        return Response(b"Not Found", status_code=404, media_type="text/plain")
+    body: Any = None
+    if request.method == "POST":
+        try:
+            body = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            body = None
+    _record(state, request, body, None)
+    if request.url.path == "/props":
+        if server.kind != "llama.cpp":
+            return Response(local_server.OLLAMA_NOT_FOUND, status_code=404, media_type="text/plain")
+        listed = state.models or state.listed_models
+        return Response(server.props(f"models/{listed[0]}.gguf"), media_type="application/json")
+    if server.kind != "ollama":
+        return Response(local_server.LLAMA_NOT_FOUND, status_code=404, media_type="application/json")
+    model = body.get("model") or body.get("name") if isinstance(body, dict) else None
+    if not isinstance(model, str) or (state.models is not None and model not in state.models):
+        error = {"error": f"model '{model}' not found"}
+        return Response(orjson.dumps(error), status_code=404, media_type="application/json")
+    return Response(server.show(model), media_type="application/json")
+
+
 def build_app(state: FakeState) -> Starlette:
     async def chat_completions(request: Request) -> Response:
         return await handle_chat(request, state, OPENAI)
@@ -237,8 +267,13 @@ def build_app(state: FakeState) -> Starlette:
     async def images(request: Request) -> Response:
         return await handle_images(request, state)
 
+    async def local_report(request: Request) -> Response:
+        return await handle_local_report(request, state)
+
     return Starlette(
         routes=[
+            Route("/props", local_report, methods=["GET"]),
+            Route("/api/show", local_report, methods=["POST"]),
             Route("/v1/images/generations", images, methods=["POST"]),
             Route("/v1/chat/completions", chat_completions, methods=["POST"]),
             Route("/v1/messages", messages, methods=["POST"]),

@@ -5,6 +5,7 @@
   (``GenerationManager.start(turn)``) → ``job`` (one answer streamed into its message, whatever its
   watchers do) → ``live`` (in-memory buffer, Redis relay) → ``watch`` (SSE with exact resume).
 - ``titles``: the first-words title, then a cheap model's.
+- ``window``: a turn's history fitted to the model's context window (trimmed or refused, as set).
 - ``export/``: a conversation out (versioned JSON tree, Markdown, PDF, a zip of all) and exports of ours,
   ChatGPT, Claude.ai and Open WebUI in (streamed, idempotent); see its ``__init__``.
 

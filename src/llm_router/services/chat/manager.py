@@ -32,6 +32,7 @@ from llm_router.services.chat.job import GenerationJob
 from llm_router.services.chat.live import LiveMessage, RedisRelay
 from llm_router.services.chat.titles import improve_title
 from llm_router.services.chat.turn_input import TurnInput, TurnPlanner
+from llm_router.services.chat.window import DEFAULT_POLICY, ContextPolicy
 from llm_router.services.routing import Router
 from llm_router.services.usage.records import UsageObserver
 
@@ -56,8 +57,10 @@ class GenerationManager:
         relay: RedisRelay | None = None,
         budgets: Budgets | None = None,
         on_usage: UsageObserver | None = None,
+        context: ContextPolicy = DEFAULT_POLICY,
     ) -> None:
         self.db = db
+        self.context = context  # how a history longer than the model's window is handled
         self.budgets = budgets
         self.on_usage = on_usage  # told of each stored answer's usage row (metrics)
         self.router = router  # the app's one router (the routes file ``/v1`` follows too)
@@ -174,7 +177,8 @@ class GenerationManager:
     async def start(self, turn: TurnInput) -> turns.Turn:
         """Plan and store ``turn`` in one short transaction, then start its job; returns the messages."""
         over_budget = await self.budgets.exceeded(turn.owner_id) if self.budgets else None
-        planner = TurnPlanner(self.router, await self.providers_of(turn.owner_id), over_budget)
+        providers = await self.providers_of(turn.owner_id)
+        planner = TurnPlanner(self.router, providers, over_budget, self.context)
         stored = await turns.store_turn(self.db, planner, turn)
         self.launch(stored.spec, stored.assistant_message)
         return stored

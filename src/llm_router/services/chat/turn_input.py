@@ -9,6 +9,7 @@ from llm_router.core.errors import AppError, PolicyRefusal
 from llm_router.providers.base import ChatRequest, ReasoningLevel
 from llm_router.providers.registry import ProviderRegistry
 from llm_router.services.accounts.budgets import is_free
+from llm_router.services.chat.window import DEFAULT_POLICY, ContextPolicy, Fitted, fit
 from llm_router.services.routing import Plan, Router
 
 
@@ -46,6 +47,7 @@ class TurnPlanner:
     router: Router
     providers: ProviderRegistry
     over_budget: AppError | None = None  # raised for any plan that may spend money (accounts.budgets)
+    context: ContextPolicy = DEFAULT_POLICY  # a web-chat history that does not fit the window
 
     def plan(self, name: str | None, request: ChatRequest) -> Plan:
         """The plan for model (or route alias) ``name`` (``None``: the default model); raises a 400
@@ -63,3 +65,7 @@ class TurnPlanner:
         if self.over_budget is not None and not is_free(plan):
             raise self.over_budget  # before anything is stored; a local model still answers
         return plan
+
+    def fit(self, plan: Plan) -> Fitted:
+        """The plan's history fitted to its models' context window (``chat.window``)."""
+        return fit(plan, self.context)

@@ -108,6 +108,11 @@ def history(path: list[Message]) -> tuple[ChatMessage, ...]:
     return tuple(turns)
 
 
+def sent_ids(path: list[Message]) -> list[str]:
+    """The ids of the messages ``history`` sends, in the same order."""
+    return [m.id for m in path if m.role == "user" or (m.role == "assistant" and m.content)]
+
+
 def _params(conversation: Conversation, choice: ModelChoice) -> dict[str, Any]:
     temperature = choice.temperature if choice.temperature is not None else conversation.temperature
     reasoning = choice.reasoning or conversation.reasoning
@@ -120,8 +125,10 @@ def _plan(
     conversation: Conversation,
     params: dict[str, Any],
     turns: tuple[ChatMessage, ...],
+    ids: list[str],
 ) -> Plan:
-    """Plan the turn and note the route (if any) in ``params``: regenerate and continue follow it."""
+    """Plan the turn, fitted to the context window, and note the route (if any) and what was left out
+    in ``params``: regenerate and continue follow the route. ``ids``: the stored messages in ``turns``."""
     reasoning: ReasoningLevel | None = params["reasoning"]
     request = ChatRequest(
         model="",
@@ -130,9 +137,12 @@ def _plan(
         temperature=params["temperature"],
         reasoning=reasoning,
     )
-    plan = routing.plan(name, request)
-    for key in ("route", "no_cloud", "attempts"):  # what an earlier run of a continued message noted
+    fitted = routing.fit(routing.plan(name, request))
+    plan = fitted.plan
+    for key in ("route", "no_cloud", "attempts", "context"):  # what an earlier run of it noted
         params.pop(key, None)
+    if fitted.note is not None:
+        params["context"] = {**fitted.note, "left_out_ids": ids[: fitted.left_out]}
     if plan.spec is not None:
         params["route"] = plan.route
     if plan.no_cloud:
@@ -194,8 +204,10 @@ async def _user_turn(
             raise NotFound("parent message not found in this conversation")
         loaded.ensure_branch_idle(parent_id)
         params = _params(conversation, choice)
-        turns = (*history(loaded.path(parent_id)), ChatMessage("user", content))
-        plan = _plan(routing, choice.model or conversation.model, conversation, params, turns)
+        path = loaded.path(parent_id)
+        turns = (*history(path), ChatMessage("user", content))
+        name = choice.model or conversation.model
+        plan = _plan(routing, name, conversation, params, turns, sent_ids(path))
         user = Message(
             id=new_id(),
             conversation_id=conversation.id,
@@ -289,7 +301,8 @@ async def regenerate_message(
         conversation = loaded.conversation
         params = _params(conversation, choice)
         name = choice.model or _model_name(original) or conversation.model
-        plan = _plan(routing, name, conversation, params, history(loaded.path(original.parent_id)))
+        path = loaded.path(original.parent_id)
+        plan = _plan(routing, name, conversation, params, history(path), sent_ids(path))
         assistant = _new_assistant(loaded, original.parent_id, plan, params)
         assistant.device_id = device_id
         _touch(conversation, 1, assistant.id)
@@ -319,10 +332,12 @@ async def continue_message(
         loaded.ensure_branch_idle(message.parent_id)
         conversation = loaded.conversation
         params = dict(message.params) or _params(conversation, ModelChoice())
-        turns = history(loaded.path(message.id))
+        path = loaded.path(message.id)
+        turns = history(path)
         if message.content:
             turns = (*turns, ChatMessage("user", CONTINUE_PROMPT))
-        plan = _plan(routing, _model_name(message) or conversation.model, conversation, params, turns)
+        name = _model_name(message) or conversation.model
+        plan = _plan(routing, name, conversation, params, turns, sent_ids(path))
         message.params = params
         message.status = "pending"
         message.error = None
