@@ -37,6 +37,12 @@ RUN --mount=type=secret,id=ca,required=false \
     && uv venv /opt/venv --python python3 \
     && uv pip install --python /opt/venv/bin/python --no-deps --compile-bytecode \
         -r /wheels/requirements.txt /wheels/*.whl
+# The wheels' compiled extensions carry their debug symbols (uvloop's is 13.6 MB, 1.6 MB stripped):
+# stripped, the environment is about 50 MB smaller. Bytecode stays compiled: without it every start
+# would compile the SDKs' modules again (the environment is read-only for the app's user).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends binutils >/dev/null \
+    && find /opt/venv \( -name '*.cpython-*.so' -o -name '*.abi3.so' \) -exec strip --strip-unneeded {} + \
+    && /opt/venv/bin/python -c "import uvloop, asyncpg, sqlalchemy, cryptography.fernet, PIL.Image, fpdf, llm_router.api.app"
 
 # ---- 3. the runtime: Python and the environment, nothing else (no compiler, no Node, no uv)
 FROM ${PYTHON_IMAGE}

@@ -1,6 +1,8 @@
 import { defineConfig } from "vite";
 import { initialSizeReport } from "./build/size-report.ts";
 import { precompress } from "./build/precompress.ts";
+import { pngIcons } from "./build/icons.ts";
+import { serviceWorker } from "./build/service-worker.ts";
 
 // LLM_ROUTER_WEB_OUT lets a test build into a temporary folder without touching the served build.
 const outDir = process.env.LLM_ROUTER_WEB_OUT ?? "../src/llm_router/web/dist";
@@ -16,5 +18,5 @@ export default defineConfig({
     assetsInlineLimit: 0,
     reportCompressedSize: false,
   },
-  plugins: [initialSizeReport({ budgetBytes: 50 * 1024 }), precompress()],
+  plugins: [initialSizeReport({ budgetBytes: 50 * 1024 }), pngIcons(), serviceWorker(), precompress()],
 });

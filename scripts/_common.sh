@@ -22,7 +22,7 @@ ensure_python_env() {
 ensure_web_build() {
   [ -f frontend/package.json ] || return 0
   local stamp=src/llm_router/web/dist/index.html
-  if [ -f "$stamp" ] && [ -z "$(find frontend/src frontend/build frontend/index.html frontend/package.json frontend/package-lock.json frontend/vite.config.ts frontend/tsconfig.json frontend/public -newer "$stamp" 2>/dev/null | head -n 1)" ]; then
+  if [ -f "$stamp" ] && [ -z "$(find frontend/src frontend/build frontend/index.html frontend/package.json frontend/package-lock.json frontend/vite.config.ts frontend/tsconfig.json frontend/public frontend/sw.js -newer "$stamp" 2>/dev/null | head -n 1)" ]; then
     return 0
   fi
   local npm=(npm)

@@ -1,4 +1,4 @@
-// Installable app: the service worker (app shell only, see public/sw.js), the offline screen, and a
+// Installable app: the service worker (app shell only, see frontend/sw.js), the offline screen, and a
 // prompt when a new version has been served.
 import "./styles/pwa.css";
 
@@ -10,6 +10,10 @@ export function registerServiceWorker(): void {
       if (worker && navigator.serviceWorker.controller) document.body.append(updatePrompt(worker));
     };
     offer(registration.waiting);
+    // a page left open for days (an installed app) looks for a new version whenever it comes back
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") void registration.update().catch(() => undefined);
+    });
     registration.addEventListener("updatefound", () => {
       const incoming = registration.installing;
       incoming?.addEventListener("statechange", () => {

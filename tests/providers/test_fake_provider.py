@@ -20,6 +20,10 @@ from llm_router.testing import Behaviour, FakeProvider, FakeToolCall, FakeUsage,
 from tests.support.server import free_port
 from tests.support.waiting import wait_until
 
+PNG_1PX = (  # a real 1×1 PNG: the fake refuses image bytes that do not decode
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
 KEY = "sk-fake-test-key-0123456789"
 OPENAI_MODEL = "gpt-4o-mini"
 CLAUDE = "claude-haiku-4-5"
@@ -189,7 +193,7 @@ def test_openai_logprobs_and_reasoning(fake_provider: FakeProvider, oai: openai.
 def test_requests_are_recorded_with_images_and_without_keys(
     fake_provider: FakeProvider, oai: openai.OpenAI
 ) -> None:
-    image = "data:image/png;base64,iVBORw0KGgo="
+    image = f"data:image/png;base64,{PNG_1PX}"
     content = [{"type": "text", "text": "what is this?"}, {"type": "image_url", "image_url": {"url": image}}]
     oai.chat.completions.create(model=OPENAI_MODEL, messages=[{"role": "user", "content": content}])  # type: ignore[misc]
 
@@ -507,7 +511,11 @@ def test_length_finish_in_both_protocols(
 def test_anthropic_images_and_system_are_recorded(
     fake_provider: FakeProvider, claude: anthropic.Anthropic
 ) -> None:
-    source = {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}
+    source = {
+        "type": "base64",
+        "media_type": "image/png",
+        "data": PNG_1PX,
+    }
     content = [{"type": "image", "source": source}, {"type": "text", "text": "what is this?"}]
     message = claude.messages.create(
         model=CLAUDE,
@@ -519,7 +527,7 @@ def test_anthropic_images_and_system_are_recorded(
     assert message.content[0].text == "Echo: what is this?"
     [recorded] = fake_provider.requests
     assert recorded.path == "/v1/messages"
-    assert recorded.images == ["data:image/png;base64,iVBORw0KGgo="]
+    assert recorded.images == [f"data:image/png;base64,{PNG_1PX}"]
     assert recorded.json["system"] == "be brief"
     assert recorded.api_key == KEY
     assert KEY not in str(recorded.headers)  # whichever credential header the SDK used is redacted

@@ -70,6 +70,7 @@ def test_backup_while_streaming_restores_into_an_empty_data_dir(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     _, client = running
+    push_key = client.get("/api/push/key").json()["public_key"]  # makes the Web Push key file
     conversation = new_conversation(client)
     for n in range(3):
         turn = send(client, conversation["id"], f"question {n}")
@@ -109,12 +110,17 @@ def test_backup_while_streaming_restores_into_an_empty_data_dir(
     restored_key = fresh / "secret.key"
     assert restored_key.read_bytes() == key_file(settings).read_bytes()
     assert stat.S_IMODE(restored_key.stat().st_mode) == 0o600
+    restored_push_key = fresh / "vapid_private.pem"
+    assert restored_push_key.read_bytes() == (settings.data_dir / "vapid_private.pem").read_bytes()
+    assert stat.S_IMODE(restored_push_key.stat().st_mode) == 0o600
 
     # The restored data dir serves: the answer cut by the backup is "interrupted" with its text.
     restored_settings = Settings(_env_file=None, data_dir=fresh, auth="none")  # type: ignore[call-arg]
     server = LiveServer(create_app(restored_settings)).start()
     try:
         answer = httpx.get(f"{server.url}/api/messages/{streaming_id}", timeout=10).json()
+        # the same Web Push identity: devices subscribed before the move keep receiving notices
+        assert httpx.get(f"{server.url}/api/push/key", timeout=10).json()["public_key"] == push_key
     finally:
         server.stop()
     assert answer["status"] == "interrupted"

@@ -29,6 +29,8 @@ def test_a_wheel_from_a_clone_serves_the_web_app_without_node(tmp_path: Path, no
     names = zipfile.ZipFile(wheel).namelist()
     assert "llm_router/web/dist/index.html" in names
     assert any(n.startswith("llm_router/web/dist/assets/") and n.endswith(".js") for n in names)
+    # the PNG icons are rendered from the SVG by the web build the wheel build ran (no Node on PATH)
+    assert {"llm_router/web/dist/icon-192.png", "llm_router/web/dist/apple-touch-icon.png"} <= set(names)
 
     venv = tmp_path / "venv"
     subprocess.run(["uv", "venv", "-q", "--python", sys.executable, str(venv)], env=env, check=True)
@@ -58,7 +60,8 @@ def test_a_wheel_from_a_clone_serves_the_web_app_without_node(tmp_path: Path, no
             except httpx.HTTPError:
                 return None
 
-        index = wait_until(page, message="the installed server to answer /")
+        # a deadline, not a timing: a fresh install has no bytecode yet, and a loaded machine is slow
+        index = wait_until(page, timeout=120, message="the installed server to answer /")
         assert index.status_code == 200
         script = next(p for p in index.text.split('"') if p.startswith("/assets/") and p.endswith(".js"))
         asset = httpx.get(f"{url}{script}", timeout=5)

@@ -20,6 +20,10 @@ from llm_router.testing.fake_provider import FakeProvider
 from llm_router.testing.script import Behaviour, FakeToolCall, FakeUsage
 from tests.support.v1 import ANTHROPIC_MODEL, LOCAL_MODEL, OPENAI_MODEL, V1App, start_v1_app
 
+PNG_1PX = (  # a real 1×1 PNG: the fake refuses image bytes that do not decode
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
 ROUTES = {
     "routes": {
         "cloud-only": {"models": [OPENAI_MODEL]},
@@ -140,7 +144,7 @@ def test_streamed_function_call_round_trip_with_previous_response_id(
 
 def test_input_items_roles_images_and_json_schema_format(v1_app: V1App, fake_provider: FakeProvider) -> None:
     fake_provider.enqueue(Behaviour(json_answer={"city": "Paris"}))
-    pixel = "data:image/png;base64,iVBORw0KGgo="
+    pixel = f"data:image/png;base64,{PNG_1PX}"
     schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
 
     response = v1_app.openai().responses.create(

@@ -97,8 +97,9 @@ export class Api {
   cloneConversation(id: string): Promise<Conversation> {
     return this.request("POST", `/api/conversations/${id}/clone`);
   }
-  send(id: string, content: string, parentId: string | null, params: GenerationParams): Promise<SendResult> {
+  send(id: string, content: string, parentId: string | null, params: GenerationParams, attachments: object[] = []): Promise<SendResult> {
     const body: Record<string, unknown> = { content, ...params };
+    if (attachments.length) body.attachments = attachments;
     if (parentId) body.parent_id = parentId;
     return this.request("POST", `/api/conversations/${id}/messages`, body);
   }

@@ -16,7 +16,11 @@ export interface CommandContext {
   showSearch(query: string): Promise<void>;
   showStats(): Promise<void>;
   exportConversation(format: ExportFormat): Promise<void>;
+  generateImage(prompt: string, options: Record<string, string>): Promise<void>;
 }
+
+/** /image's checks and completions, filled in by lib/imagecmd.ts (loaded with ui/attach.ts). */
+export const imageCommand: Partial<Pick<CommandDef, "parse" | "complete">> = {};
 
 export const EXPORT_FORMATS = ["json", "md", "pdf"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -128,6 +132,13 @@ export const COMMANDS: readonly CommandDef[] = [
     parse: (arg) => (arg ? { run: (c) => c.showSearch(arg) } : { error: "/search needs words to look for" }),
   },
   { name: "stats", args: "", description: "tokens and cost so far", parse: noArgs("stats", (c) => c.showStats()) },
+  {
+    name: "image",
+    args: "<prompt> [size=…] [quality=…] [n=…]",
+    description: "generate an image",
+    parse: (arg, ctx) => imageCommand.parse?.(arg, ctx) ?? { run: (c) => c.generateImage(arg, {}) },
+    complete: (arg, ctx) => imageCommand.complete?.(arg, ctx) ?? [],
+  },
   {
     name: "export",
     args: "[json|md|pdf]",

@@ -20,7 +20,10 @@ export interface Message {
     reasoning?: string | null;
     /** set when earlier messages were left out to fit the model's context window */
     context?: { left_out: number; model: string; window: number } | null;
+    kind?: string;
+    images?: string[];
   } | null;
+  parts?: { type: string; media_id: string; name: string; mime: string }[];
   finish_reason: string | null;
   tokens_in: number;
   tokens_out: number;
@@ -87,7 +90,7 @@ export interface CatalogModel {
   model: string;
   source: "live" | "fallback";
   is_local: boolean;
-  capabilities?: { reasoning?: boolean; vision?: boolean; tools?: boolean; context_window?: number | null };
+  capabilities?: { reasoning?: boolean; vision?: boolean; image_generation?: boolean; tools?: boolean; context_window?: number | null };
   price?: { input_per_mtok: number; output_per_mtok: number } | null;
 }
 

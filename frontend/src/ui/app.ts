@@ -5,7 +5,7 @@ import type { AuthStatus } from "../lib/types";
 import { ChatView } from "./chat";
 import { Composer } from "./composer";
 import { Controller } from "./controller";
-import { h, iconButton, type Component } from "./dom";
+import { h, iconButton, loadMedia, type Component } from "./dom";
 import { Nav } from "./nav";
 import { modelPicker, rememberModel } from "./picker";
 import { Sidebar } from "./sidebar";
@@ -72,6 +72,7 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
   };
   const idle = window.requestIdleCallback ?? ((run: () => void) => window.setTimeout(run, 1500));
   idle(() => void loadSettings().catch(() => undefined));
+  idle(() => void loadMedia().then((m) => m.mountAttach(composer, controller)).catch(() => undefined));
   const topbar = h(
     "header",
     { class: "topbar" },

@@ -8,6 +8,7 @@ import { button, h, type Component } from "./dom";
 interface ComposerEvents extends Record<string, unknown> {
   submit: string;
   stop: undefined;
+  sent: undefined;
 }
 
 /** A phone or tablet: the primary pointer is a finger. */
@@ -24,6 +25,9 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
   private selected = 0;
   private busy = false;
   private readonly send: HTMLButtonElement;
+  /** Uploaded files for the next message (ui/attach.ts fills them) and a slot for its buttons. */
+  attachments: { id: string; name: string }[] = [];
+  readonly tools = h("span", { class: "tools" });
 
   constructor(private readonly ctx: CommandContext) {
     super();
@@ -53,7 +57,7 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
       { class: "composer" },
       this.popup,
       this.notice,
-      h("div", { class: "input-row" }, h("span", { class: "caret", "aria-hidden": "true" }, "❯"), this.input, send),
+      h("div", { class: "input-row" }, h("span", { class: "caret", "aria-hidden": "true" }, "❯"), this.input, this.tools, send),
     );
   }
 
@@ -88,7 +92,7 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
 
   private submit(): void {
     const text = this.input.value.trim();
-    if (!text) return;
+    if (!text && !this.attachments.length) return;
     if (this.busy && !text.startsWith("/")) {
       this.showNotice("an answer is still streaming: wait for it or press stop", "info");
       return;

@@ -1,6 +1,7 @@
 // What the user's actions do: talks to the API, updates the store, starts streams. No rendering here.
 import { ApiError, type Api } from "../lib/api";
 import { helpLines, isCommand, parseCommand, type CommandContext, type ExportFormat } from "../lib/commands";
+import { loadMedia } from "./dom";
 import { downloadUrl } from "./download";
 import { formatCost, formatTokens } from "../lib/format";
 import type { Store } from "../lib/store";
@@ -140,7 +141,8 @@ export class Controller implements CommandContext, MessageActions, PagingActions
     // Below the end of the path, also when only a page in its middle is shown (after a search jump).
     const leaf = conversation.has_later ? conversation.active_leaf_id : (conversation.messages.at(-1)?.id ?? null);
     try {
-      await this.api.send(conversation.id, text, leaf, { model, temperature, reasoning });
+      const files = this.shell.composer.attachments;
+      await this.api.send(conversation.id, text || files.map((f) => f.name).join(", "), leaf, { model, temperature, reasoning }, files);
     } catch (error) {
       this.report(error);
       // The server refused the first message (e.g. #no_cloud with no local model): no empty conversation
@@ -151,6 +153,7 @@ export class Controller implements CommandContext, MessageActions, PagingActions
       return;
     }
     this.shell.composer.setText("");
+    this.shell.composer.emit("sent", undefined);
     const fresh = await this.guard(this.api.getConversation(conversation.id));
     if (fresh) this.show(fresh);
   }
@@ -290,6 +293,9 @@ export class Controller implements CommandContext, MessageActions, PagingActions
     if (!id) throw new Error("nothing to export yet: send a message first");
     downloadUrl(this.api.exportUrl(id, format));
     this.shell.chat.notice([`exporting this conversation as ${format}…`]);
+  }
+  async generateImage(prompt: string, options: Record<string, string>): Promise<void> {
+    await (await loadMedia()).generateImage(this, prompt, options);
   }
   async showStats(): Promise<void> {
     await this.refreshUsage();

@@ -62,6 +62,9 @@ export function copyButton(getText: () => string, label = "copy"): HTMLButtonEle
   return btn;
 }
 
+/** Attachments, /image, thumbnails and voice: one chunk, fetched when the chat is idle or first needed. */
+export const loadMedia = () => import("./attach");
+
 const SVG = "http://www.w3.org/2000/svg";
 /** Icons drawn as inline SVG strokes (glyphs like ☰ ◐ ⚙ turn into emoji on many phones). */
 export const ICONS = {

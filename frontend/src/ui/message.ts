@@ -1,7 +1,7 @@
 // One message as a framed terminal block: header, body (markdown), state line with actions, details.
 import { formatCost, formatMs, formatTokens } from "../lib/format";
 import type { Message } from "../lib/types";
-import { button, copyButton, h, type Component } from "./dom";
+import { button, copyButton, h, loadMedia, type Component } from "./dom";
 import { highlightIn } from "./markdown";
 import { StreamingMarkdown } from "./streaming";
 
@@ -48,6 +48,7 @@ export class MessageView implements Component {
     this.reasoning.append(h("summary", {}, "reasoning"), this.reasoningText);
     this.el.append(header, this.details, this.note, this.reasoning, this.body.el, this.state, this.footer);
     this.update(message, true);
+    void loadMedia().then((m) => m.decorate(this.body.el, message)); // thumbnails, read aloud
   }
 
   get id(): string {

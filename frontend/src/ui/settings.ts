@@ -58,6 +58,8 @@ export function settingsPanel(api: Api, auth: AuthStatus | null, onClose: () => 
     }, fail);
   });
 
+  const pushSlot = h("div", {});
+  void import("./push").then((m) => pushSlot.replaceChildren(m.pushSection(api)));
   const passwordMode = auth?.auth_mode === "password";
   const el = h(
     "section",
@@ -76,6 +78,7 @@ export function settingsPanel(api: Api, auth: AuthStatus | null, onClose: () => 
     keyList,
     keyForm,
     dataSection(api),
+    pushSlot,
     tokensSection(api, auth?.user?.role === "admin"),
     auth?.user?.role === "admin" && passwordMode ? usersSection(api) : null,
     passwordMode ? h("h3", {}, "password") : null,

@@ -19,6 +19,8 @@ from llm_router.api.middleware import RequestLogMiddleware
 from llm_router.api.protection import BodyLimitMiddleware, CsrfMiddleware, SecurityHeadersMiddleware
 from llm_router.api.routes import (
     admin_users,
+    attachments,
+    audio,
     auth,
     budgets,
     conversations,
@@ -31,6 +33,7 @@ from llm_router.api.routes import (
     messages,
     metrics,
     models,
+    push,
     tokens,
     usage,
     usage_reports,
@@ -46,10 +49,15 @@ from llm_router.providers.config import load_provider_configs
 from llm_router.services.routing import load_routes
 from llm_router.services.usage.metrics import Metrics
 
+MULTIPART_OVERHEAD = 64 * 1024  # an upload's form fields and boundaries, beyond the file itself
+AUDIO_UPLOAD_BYTES = 25 * 1024 * 1024  # OpenAI's limit for one file to transcribe
+
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, migrated: bool = False) -> FastAPI:
+    """The app; ``migrated``: the caller already brought the database to the newest schema (``serve``
+    does, to fail with one clear line), so start-up does not check it a second time."""
     settings = settings or Settings()
     # Both files are read once, here: a mistake in either is one clear line before the server starts.
     providers = load_provider_configs(settings)
@@ -60,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_services(settings, routes, providers, metrics) as services:
+        async with open_services(settings, routes, providers, metrics, migrate=not migrated) as services:
             attach(app, services)
             # What start-up built lives as long as the process: out of the collector's sight, full
             # collections stop re-walking it (+65 ms on every third request that opened a 10,000-message
@@ -85,7 +93,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,
-        upload_limits={"/api/import": settings.max_import_bytes},
+        upload_limits={
+            "/api/import": settings.max_import_bytes,
+            "/api/media": settings.media_max_file_bytes + MULTIPART_OVERHEAD,
+            "/api/audio/transcriptions": AUDIO_UPLOAD_BYTES + MULTIPART_OVERHEAD,
+            "/v1/audio/transcriptions": AUDIO_UPLOAD_BYTES + MULTIPART_OVERHEAD,
+        },
     )
     app.add_middleware(CsrfMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
@@ -111,6 +124,9 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(tokens.router)
     app.include_router(logs.router)
     app.include_router(media.router)
+    app.include_router(attachments.router)
+    app.include_router(audio.router)
+    app.include_router(push.router)
     app.include_router(v1_router)
     app.include_router(v1_paths.router)  # after every router: unknown /v1 paths, HEAD preflights
 

@@ -21,8 +21,10 @@ from llm_router.services.accounts.tokens import ApiPrincipal, invalid_token
 from llm_router.services.chat.manager import GenerationManager
 from llm_router.services.keys.provider_keys import ProviderKeys
 from llm_router.services.keys.user_providers import UserProviders
+from llm_router.services.media.attachments import AttachmentService
 from llm_router.services.media.images import ImageService
 from llm_router.services.media.store import MediaStore
+from llm_router.services.media.voice import VoiceService
 from llm_router.services.routing import Router
 from llm_router.services.usage.log import UsageWriter
 
@@ -75,6 +77,14 @@ async def get_images(services: Services) -> ImageService:
     return services.images
 
 
+async def get_voice(services: Services) -> VoiceService:
+    return services.voice
+
+
+async def get_attachments(services: Services) -> AttachmentService:
+    return services.attachments
+
+
 async def get_media(services: Services) -> MediaStore:
     return services.media
 
@@ -99,6 +109,8 @@ LoginGuardDep = Annotated[LoginGuard, Depends(get_login_guard)]
 UsageWriterDep = Annotated[UsageWriter, Depends(get_usage_writer)]
 ImagesDep = Annotated[ImageService, Depends(get_images)]
 MediaDep = Annotated[MediaStore, Depends(get_media)]
+AttachmentsDep = Annotated[AttachmentService, Depends(get_attachments)]
+VoiceDep = Annotated[VoiceService, Depends(get_voice)]
 BudgetsDep = Annotated[Budgets, Depends(get_budgets)]
 
 

@@ -22,7 +22,8 @@ MAX_JSON_DEPTH = 64
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    # read-aloud plays the speech it fetched from a blob: URL (made by the app's own script)
+    "media-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 # The interactive docs (api/routes/docs.py) load bundled Swagger UI / ReDoc with an inline start script;
 # ReDoc styles inline and runs a worker from a blob. Nothing comes from another origin.

@@ -54,7 +54,16 @@ class SwitchRequest(_Body):
     message_id: str = ID
 
 
+class AttachmentRef(_Body):
+    id: str = Field(pattern=r"^[0-9a-f]{32}$", description="from POST /api/media")
+    name: str | None = Field(default=None, max_length=120)
+
+
+Attachments = Field(default=None, max_length=10, description="uploaded files (POST /api/media) to send along")
+
+
 class MessageCreate(_Content):
+    attachments: list[AttachmentRef] | None = Attachments
     parent_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
     model: str | None = ModelName
     temperature: float | None = Temperature
@@ -62,7 +71,9 @@ class MessageCreate(_Content):
 
 
 class MessageEdit(_Content):
-    pass
+    attachments: list[AttachmentRef] | None = Field(
+        default=None, max_length=10, description="replaces the original's attachments (default: kept)"
+    )
 
 
 class RegenerateRequest(_Body):

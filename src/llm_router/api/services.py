@@ -45,6 +45,7 @@ from llm_router.services.accounts.limits import (
     RedisRateLimiter,
     RequestLimiter,
 )
+from llm_router.services.accounts.push import PushService
 from llm_router.services.accounts.tokens import TokenVerifier
 from llm_router.services.chat.live import RedisRelay
 from llm_router.services.chat.manager import GenerationManager
@@ -54,8 +55,10 @@ from llm_router.services.keys.ssrf import AddressPolicy
 from llm_router.services.keys.ssrf_client import provider_client_factory
 from llm_router.services.keys.user_providers import UserProviders
 from llm_router.services.keys.vault import Vault, open_cipher
+from llm_router.services.media.attachments import AttachmentService, Limits
 from llm_router.services.media.images import ImageService
 from llm_router.services.media.store import MediaStore
+from llm_router.services.media.voice import VoiceService
 from llm_router.services.routing import Router, RoutesFile
 from llm_router.services.usage.log import UsageWriter
 from llm_router.services.usage.metrics import Metrics
@@ -81,7 +84,10 @@ class AppServices:
     metrics: Metrics
     media: MediaStore  # image files in the data dir
     images: ImageService
+    attachments: AttachmentService  # photos and documents added to chat messages
+    voice: VoiceService  # dictation and read-aloud
     budgets: Budgets
+    push: PushService  # Web Push to users' devices (``notify``)
 
 
 def provider_registry(
@@ -97,9 +103,12 @@ async def open_services(
     routes: RoutesFile,
     configs: list[ProviderConfig] | None = None,
     metrics: Metrics | None = None,
+    *,
+    migrate: bool = True,
 ) -> AsyncIterator[AppServices]:
     """Build the services (``configs``: the providers file and environment, when already read;
-    ``metrics``: the app's, which its request-log middleware already records into)."""
+    ``metrics``: the app's, which its request-log middleware already records into; ``migrate``: False
+    when the caller has just migrated the database)."""
     async with AsyncExitStack() as stack:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if (database_file := sqlite_path(settings.effective_database_url)) is not None:
@@ -109,7 +118,8 @@ async def open_services(
         metrics = metrics or Metrics()
         db = Database(settings.effective_database_url)
         stack.push_async_callback(db.dispose)
-        await migrate_if_needed(db)
+        if migrate:
+            await migrate_if_needed(db)
         # genai-prices loads in a worker thread while the server already answers (0.2 s of start-up)
         asyncio.get_running_loop().run_in_executor(None, load_prices)
 
@@ -133,6 +143,16 @@ async def open_services(
 
         router = Router(routes)
         budgets = Budgets(db)
+        media = MediaStore(db, settings.data_dir / "media")
+        attachments = AttachmentService(
+            db,
+            media,
+            Limits(
+                settings.media_max_file_bytes, settings.media_max_message_bytes, settings.media_max_image_side
+            ),
+        )
+        push = PushService(db, settings.data_dir, policy, settings.push_contact)
+        stack.push_async_callback(push.aclose)
         jobs = GenerationManager(
             db,
             router,
@@ -140,13 +160,14 @@ async def open_services(
             RedisRelay(settings.redis_url) if settings.redis_url else None,
             on_usage=metrics.observe_usage,
             budgets=budgets,
+            attachments=attachments,
             context=ContextPolicy(settings.context_overflow, settings.answer_reserve_tokens),
+            notify=push.notify,
         )
         metrics.count_running(lambda: len(jobs.running_ids()))
         await jobs.open()
         stack.push_async_callback(jobs.close)  # running answers end "interrupted", their text stored
         usage_writer = UsageWriter(db, observer=metrics.observe_usage)
-        media = MediaStore(db, settings.data_dir / "media")
         stack.push_async_callback(usage_writer.drain)  # rows of finished /v1 requests still being written
         backups = BackupSchedule(settings)
         backups.start()
@@ -169,7 +190,10 @@ async def open_services(
             metrics=metrics,
             media=media,
             images=ImageService(db, media),
+            attachments=attachments,
+            voice=VoiceService(db),
             budgets=budgets,
+            push=push,
         )
 
 

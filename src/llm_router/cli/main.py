@@ -75,7 +75,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         flush=True,
     )
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, migrated=True),  # migrated just above: start-up skips its own check
         host=settings.host,
         port=settings.port,
         log_config=None,

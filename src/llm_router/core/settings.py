@@ -20,6 +20,7 @@ from llm_router.core.errors import StartupError
 from llm_router.core.logging import redact
 
 MASTER_KEY_FILE_NAME = "secret.key"  # the vault's generated master key, in the data dir (mode 0600)
+VAPID_KEY_FILE_NAME = "vapid_private.pem"  # the Web Push signing key, made on first use (mode 0600)
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 AuthMode = Literal["password", "none", "trusted-header"]
@@ -87,6 +88,25 @@ class Settings(BaseSettings):
             "Largest file `POST /api/import` accepts (a ChatGPT or Claude.ai export); it is read as a stream."
         ),
     )
+    media_max_file_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest attachment (photo, PDF, text file) one upload may be; larger files get 413. Photos are "
+            "downscaled in the browser first, so this bounds PDFs and API clients."
+        ),
+    )
+    media_max_message_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=1024,
+        description="Largest total of the attachments of one chat message (413 beyond).",
+    )
+    media_max_image_side: int = Field(
+        default=2048,
+        ge=256,
+        le=8192,
+        description="Stored attachment images are scaled down to this many pixels on their long side.",
+    )
     providers_file: Path | None = Field(
         default=None,
         description="YAML or TOML file listing further providers (OpenAI-compatible endpoints and others).",
@@ -135,6 +155,11 @@ class Settings(BaseSettings):
         default=7,
         ge=1,
         description="Scheduled backups to keep; older ones in the backup folder are deleted.",
+    )
+    push_contact: str = Field(
+        default="mailto:admin@llm-router.invalid",
+        pattern=r"^(mailto:\S+@\S+|https://\S+)$",
+        description="Contact (`mailto:` or `https://` URL) given to push services with Web Push messages.",
     )
     metrics_allow: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

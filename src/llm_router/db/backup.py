@@ -1,12 +1,14 @@
 """``db backup`` and ``db restore``: one archive holding a consistent copy of the SQLite database and the
-vault's master key file, so a restored instance can still decrypt its provider keys.
+vault's master key file, so a restored instance can still decrypt its provider keys (and the Web Push
+key, so subscribed devices keep receiving notices after a move).
 
 The copy is made with SQLite's online backup API while the server keeps running: it is one read
 transaction, so it holds every committed row (an answer still streaming is there as far as its last
 flush) and nothing half-written. PostgreSQL has its own tools (``pg_dump``, see the README).
 
 Archive (``.tar.gz``, mode 0600 because it holds the key): ``llm-router.db``, ``secret.key`` (when the
-key is a file in the data dir) and ``backup.json`` (what, when, which version).
+key is a file in the data dir), ``vapid_private.pem`` (when push was used) and ``backup.json`` (what,
+when, which version).
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ from pathlib import Path
 
 from llm_router import __version__
 from llm_router.core.settings import MASTER_KEY_FILE_NAME as KEY_FILE_NAME
-from llm_router.core.settings import Settings
+from llm_router.core.settings import VAPID_KEY_FILE_NAME, Settings
 from llm_router.db.server_lock import exclusive, sqlite_path
 
 DB_MEMBER = "llm-router.db"
 MANIFEST = "backup.json"
-MEMBERS = frozenset({DB_MEMBER, KEY_FILE_NAME, MANIFEST})
+MEMBERS = frozenset({DB_MEMBER, KEY_FILE_NAME, VAPID_KEY_FILE_NAME, MANIFEST})
 PREFIX = "llm-router-backup-"
 SUFFIX = ".tar.gz"
 
@@ -90,6 +92,8 @@ def backup(settings: Settings, target: Path | None = None) -> BackupResult:
             tar.add(copy, arcname=DB_MEMBER)
             if with_key:
                 tar.add(key, arcname=KEY_FILE_NAME)
+            if (push_key := settings.data_dir / VAPID_KEY_FILE_NAME).is_file():
+                tar.add(push_key, arcname=VAPID_KEY_FILE_NAME)
             data = json.dumps(manifest, indent=2).encode()
             info = tarfile.TarInfo(MANIFEST)
             info.size, info.mtime, info.mode = len(data), int(datetime.now(UTC).timestamp()), 0o600
@@ -146,22 +150,26 @@ def restore(settings: Settings, archive: Path) -> list[str]:
             os.replace(extracted[DB_MEMBER], target)
             done.append(f"restored the database to {target}")
             if KEY_FILE_NAME in extracted:
-                done.append(_restore_key(settings, extracted[KEY_FILE_NAME], stamp))
+                done.append(_restore_secret(settings.master_key_file, extracted[KEY_FILE_NAME], stamp))
+            if VAPID_KEY_FILE_NAME in extracted:
+                push_key = settings.data_dir / VAPID_KEY_FILE_NAME
+                done.append(_restore_secret(push_key, extracted[VAPID_KEY_FILE_NAME], stamp))
     if settings.secret_key is not None:
         done.append("LLM_ROUTER_SECRET_KEY is set: it must be the key the backup was made with")
     return done
 
 
-def _restore_key(settings: Settings, source: Path, stamp: str) -> str:
-    key = settings.master_key_file
+def _restore_secret(key: Path, source: Path, stamp: str) -> str:
+    """Put a key file (the master key, the Web Push key) in place, keeping a different one beside it."""
     if key.exists():
         if key.read_bytes() == source.read_bytes():
-            return f"the master key file {key} already matches"
-        key.rename(key.with_name(f"{KEY_FILE_NAME}.before-restore-{stamp}"))
+            return f"the key file {key} already matches"
+        key.rename(key.with_name(f"{key.name}.before-restore-{stamp}"))
+    key.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(source.read_bytes())
-    return f"restored the master key file {key} (mode 0600)"
+    return f"restored the key file {key} (mode 0600)"
 
 
 def _extract(archive: Path, into: Path) -> dict[str, Path]:

@@ -295,3 +295,24 @@ class UsageDaily(Base):
     tokens_out: Mapped[int] = mapped_column(Integer, default=0)
     cost: Mapped[float] = mapped_column(Float, default=0.0)
     saving: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class PushSubscription(Base):
+    """One device's Web Push subscription (the browser's ``PushSubscription``). Tied to the login session
+    that made it, so signing out of that device deletes it; the push service answering 404/410 too."""
+
+    __tablename__ = "push_subscriptions"
+    __table_args__ = (Index("ix_push_subscriptions_endpoint", "endpoint", unique=True),)
+
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = _owner_column()
+    session_id: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("sessions.id", ondelete="CASCADE"), default=None, index=True
+    )
+    device_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    endpoint: Mapped[str] = mapped_column(String(1000))
+    p256dh: Mapped[str] = mapped_column(String(128))  # the browser's P-256 key, base64url
+    auth: Mapped[str] = mapped_column(String(64))  # the browser's auth secret, base64url
+    user_agent: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sent_at: Mapped[datetime | None] = mapped_column(default=None)

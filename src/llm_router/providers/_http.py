@@ -232,6 +232,21 @@ class SdkStreamModel:
         except Exception as exc:
             raise self._fail(exc, model, mid_stream=False) from None
 
+    async def post_raw(
+        self, path: str, body: dict[str, Any], model: str, files: list[tuple[str, Any]] | None = None
+    ) -> httpx2.Response:
+        """Like ``post_json`` for answers that are bytes (speech) or requests sent as multipart
+        (``files``: transcriptions); the response is read whole."""
+        options = {"headers": {"Content-Type": "multipart/form-data"}} if files else {}
+        try:
+            response: httpx2.Response = await self._client.post(
+                path, body=body, files=files, options=options, cast_to=httpx2.Response
+            )
+            await response.aread()
+            return response
+        except Exception as exc:
+            raise self._fail(exc, model, mid_stream=False) from None
+
     async def aclose(self) -> None:
         await self._client.close()
 

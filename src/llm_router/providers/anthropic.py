@@ -21,6 +21,7 @@ from llm_router.providers._http import SdkStreamModel
 from llm_router.providers.base import (
     ChatMessage,
     ChatRequest,
+    DocumentPart,
     Finish,
     FinishReason,
     ImagePart,
@@ -201,6 +202,10 @@ def _blocks(message: ChatMessage) -> list[dict[str, Any]]:
                 blocks.append({"type": "text", "text": part})
         elif isinstance(part, ImagePart):
             blocks.append({"type": "image", "source": _image_source(part)})
+        elif isinstance(part, DocumentPart):
+            kind = "base64" if part.media_type == "application/pdf" else "text"
+            source = {"type": kind, "media_type": part.media_type, "data": part.data}
+            blocks.append({"type": "document", "source": source, "title": part.name})
         elif part.text:
             blocks.append({"type": "text", "text": part.text})
     for call in message.tool_calls:

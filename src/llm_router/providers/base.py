@@ -58,7 +58,18 @@ class ImagePart:
     type: Literal["image"] = "image"
 
 
-ContentPart = TextPart | ImagePart
+@dataclass(frozen=True, slots=True)
+class DocumentPart:
+    """A document for the model to read: a PDF (``data`` is base64) or plain text (``data`` is the text).
+    Anthropic takes both as ``document`` blocks; OpenAI takes a PDF as a ``file`` part and text inline."""
+
+    data: str
+    media_type: str  # application/pdf | text/plain
+    name: str = "document"
+    type: Literal["document"] = "document"
+
+
+ContentPart = TextPart | ImagePart | DocumentPart
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,8 @@ from llm_router.providers._http import HttpClient, SdkStreamModel
 from llm_router.providers.base import (
     ChatMessage,
     ChatRequest,
+    ContentPart,
+    DocumentPart,
     Finish,
     FinishReason,
     ImagePart,
@@ -191,13 +193,18 @@ def _message(message: ChatMessage) -> dict[str, Any]:
         return out
     if isinstance(message.content, str):
         return {"role": "user", "content": message.content}
-    parts: list[dict[str, Any]] = [
-        {"type": "image_url", "image_url": {"url": p.url}}
-        if isinstance(p, ImagePart)
-        else {"type": "text", "text": p.text}
-        for p in message.content
-    ]
-    return {"role": "user", "content": parts}
+    return {"role": "user", "content": [_part(p) for p in message.content]}
+
+
+def _part(part: ContentPart) -> dict[str, Any]:
+    if isinstance(part, ImagePart):
+        return {"type": "image_url", "image_url": {"url": part.url}}
+    if isinstance(part, DocumentPart):
+        if part.media_type == "application/pdf":  # Chat Completions' file input (PDF only)
+            url = f"data:application/pdf;base64,{part.data}"
+            return {"type": "file", "file": {"filename": part.name, "file_data": url}}
+        return {"type": "text", "text": f'<document name="{part.name}">\n{part.data}\n</document>'}
+    return {"type": "text", "text": part.text}
 
 
 # ---------------------------------------------------------------- the stream

@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 
+from llm_router.testing import media_parts
 from llm_router.testing.script import Frame, InvalidRequest, Prompt, Script, TokenCounts, estimate_tokens
 
 MALFORMED_FRAME = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{\n\n'
@@ -118,18 +119,14 @@ def _content_text(content: Any, images: list[str]) -> str:
         if kind == "text":
             texts.append(str(block.get("text", "")))
         elif kind == "image":
-            images.append(_image_url(block.get("source") or {}))
+            images.append(media_parts.anthropic_image(block.get("source")))
+        elif kind == "document":
+            media_parts.anthropic_document(block)
         elif kind == "tool_result":
             texts.append(_content_text(block.get("content"), images))
         elif kind is None:
             raise InvalidRequest("content: each block needs a 'type'")
     return "".join(texts)
-
-
-def _image_url(source: dict[str, Any]) -> str:
-    if source.get("type") == "base64":
-        return f"data:{source.get('media_type', '')};base64,{source.get('data', '')}"
-    return str(source.get("url", ""))
 
 
 def count_tokens_body(body: Any) -> bytes:

@@ -20,7 +20,7 @@ from types import TracebackType
 
 import uvicorn
 
-from llm_router.testing.http_app import FakeState, build_app
+from llm_router.testing.http_app import DEFAULT_TRANSCRIPT, FakeState, build_app
 from llm_router.testing.local_server import LocalServer
 from llm_router.testing.playback import quiet_connection_cuts
 from llm_router.testing.script import Behaviour, RecordedRequest
@@ -169,6 +169,7 @@ class FakeProvider:
         self.state.default = Behaviour()
         self.state.models = list(self._initial_models) if self._initial_models is not None else None
         self.state.api_key = self._initial_key
+        self.state.transcript = DEFAULT_TRANSCRIPT
         self.state.local_server = None
         self.state.gate.release()  # a stream a test left paused must not hang the next test
 

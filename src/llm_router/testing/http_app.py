@@ -13,11 +13,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from llm_router.testing import anthropic_wire, images_wire, local_server, openai_wire, responses_wire
+from llm_router.testing import (
+    anthropic_wire,
+    audio_wire,
+    images_wire,
+    local_server,
+    openai_wire,
+    responses_wire,
+)
 from llm_router.testing.playback import PauseGate, ScriptedResponse, Wire
 from llm_router.testing.script import Behaviour, InvalidRequest, Prompt, RecordedRequest, echo_chunks
 
 REDACTED = "[redacted]"
+DEFAULT_TRANSCRIPT = "Hello from the microphone."
 _CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key", "api-key"})
 
 
@@ -75,6 +83,7 @@ class FakeState:
         self.requests: list[RecordedRequest] = []
         self.arrivals = 0  # requests received so far (an ``interruptible`` answer ends at the next one)
         self.gate = PauseGate()
+        self.transcript = DEFAULT_TRANSCRIPT  # what /v1/audio/transcriptions "hears"
         self.local_server: local_server.LocalServer | None = None  # reports and holds to a window
         self._queue: list[tuple[str | None, Behaviour]] = []
         self._lock = threading.Lock()
@@ -208,6 +217,56 @@ async def handle_images(request: Request, state: FakeState) -> Response:
     return Response(orjson.dumps(answer), media_type="application/json")
 
 
+def _audio_error(exc: audio_wire.AudioRequestError) -> Response:
+    error = {
+        "error": {"message": exc.message, "type": "invalid_request_error", "param": exc.param, "code": None}
+    }
+    return Response(orjson.dumps(error), status_code=exc.status, media_type="application/json")
+
+
+async def handle_transcription(request: Request, state: FakeState) -> Response:
+    async with request.form() as form:
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        upload = form.get("file")
+        file = None
+        if upload is not None and not isinstance(upload, str):
+            file = (upload.filename or "", await upload.read())
+    recorded = {
+        **fields,
+        "file": {
+            "filename": file[0],
+            "size": len(file[1]),
+            "content_type": getattr(upload, "content_type", None),
+        }
+        if file
+        else None,
+    }
+    _record(state, request, recorded, None)
+    if not _key_accepted(state, request):
+        return _json_response(401, openai_wire.error_body(401, None), "req_audio", OPENAI)
+    try:
+        answer, content_type = audio_wire.transcription(fields, file, state.transcript)
+    except audio_wire.AudioRequestError as exc:
+        return _audio_error(exc)
+    body = answer.encode() if isinstance(answer, str) else orjson.dumps(answer)
+    return Response(body, media_type=content_type)
+
+
+async def handle_speech(request: Request, state: FakeState) -> Response:
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        body = None
+    _record(state, request, body, None)
+    if not _key_accepted(state, request):
+        return _json_response(401, openai_wire.error_body(401, None), "req_audio", OPENAI)
+    try:
+        audio, content_type = audio_wire.speech(body)
+    except audio_wire.AudioRequestError as exc:
+        return _audio_error(exc)
+    return Response(audio, media_type=content_type)
+
+
 async def handle_local_report(request: Request, state: FakeState) -> Response:
     """llama.cpp's ``GET /props`` and Ollama's ``POST /api/show``, in local-server mode only."""
     server = state.local_server
@@ -267,6 +326,12 @@ def build_app(state: FakeState) -> Starlette:
     async def images(request: Request) -> Response:
         return await handle_images(request, state)
 
+    async def transcriptions(request: Request) -> Response:
+        return await handle_transcription(request, state)
+
+    async def speech(request: Request) -> Response:
+        return await handle_speech(request, state)
+
     async def local_report(request: Request) -> Response:
         return await handle_local_report(request, state)
 
@@ -275,6 +340,8 @@ def build_app(state: FakeState) -> Starlette:
             Route("/props", local_report, methods=["GET"]),
             Route("/api/show", local_report, methods=["POST"]),
             Route("/v1/images/generations", images, methods=["POST"]),
+            Route("/v1/audio/transcriptions", transcriptions, methods=["POST"]),
+            Route("/v1/audio/speech", speech, methods=["POST"]),
             Route("/v1/chat/completions", chat_completions, methods=["POST"]),
             Route("/v1/messages", messages, methods=["POST"]),
             Route("/v1/messages/count_tokens", anthropic_extra, methods=["POST"]),

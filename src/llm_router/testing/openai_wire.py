@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from llm_router.testing import media_parts
 from llm_router.testing.script import Frame, InvalidRequest, Prompt, Script, TokenCounts, estimate_tokens
 
 SYSTEM_FINGERPRINT = "fp_fake0000"
@@ -96,7 +97,9 @@ def _content_text(content: Any, images: list[str]) -> str:
         if kind == "text":
             texts.append(str(part.get("text", "")))
         elif kind == "image_url":
-            images.append(str((part.get("image_url") or {}).get("url", "")))
+            images.append(media_parts.openai_image(part))
+        elif kind == "file":
+            media_parts.openai_file(part)
         elif kind is None:
             raise InvalidRequest("Invalid content part: missing 'type'.")
     return "".join(texts)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from llm_router.api.deps import CurrentUser, DatabaseDep, DeviceId, JobsDep, MediaDep
+from llm_router.api.deps import AttachmentsDep, CurrentUser, DatabaseDep, DeviceId, JobsDep, MediaDep
 from llm_router.api.schemas import (
     ConversationCreate,
     ConversationPage,
@@ -249,9 +249,16 @@ async def clone_conversation(
     },
 )
 async def send_message(
-    conversation_id: str, body: MessageCreate, user: CurrentUser, jobs: JobsDep, device_id: DeviceId
+    conversation_id: str,
+    body: MessageCreate,
+    user: CurrentUser,
+    jobs: JobsDep,
+    device_id: DeviceId,
+    attachments: AttachmentsDep,
 ) -> TurnPublic:
     choice = ModelChoice(body.model, body.temperature, body.reasoning)
+    refs = body.attachments or []
+    parts = await attachments.parts(user.id, [r.id for r in refs], {r.id: r.name or "" for r in refs})
     turn = await jobs.start(
         TurnInput(
             "send",
@@ -261,6 +268,7 @@ async def send_message(
             parent_id=body.parent_id,
             choice=choice,
             device_id=device_id,
+            attachments=parts,
         )
     )
     assert turn.user_message is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Annotated, Any, Literal
 
@@ -10,7 +11,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from llm_router.api.deps import CurrentUser, DatabaseDep
+from llm_router.api.deps import CurrentUser, DatabaseDep, MediaDep
 from llm_router.core.ids import utcnow
 from llm_router.services.chat import export
 
@@ -35,10 +36,12 @@ async def export_conversation(
     conversation_id: str,
     user: CurrentUser,
     db: DatabaseDep,
+    media: MediaDep,
     format: Annotated[ExportFormat, Query()] = "json",
 ) -> Response:
     document = await export.conversation_document(db, user.id, conversation_id)
-    if format == "json":
+    if format == "json":  # one file: attachments and pictures go inline (base64)
+        document = await asyncio.to_thread(export.embed_media, document, media.read)
         body = orjson.dumps(document, option=orjson.OPT_INDENT_2)
     elif format == "md":
         body = export.to_markdown(document).encode()
@@ -57,10 +60,10 @@ async def export_conversation(
     summary="All your conversations as one zip (JSON for import again, and Markdown), streamed",
     response_class=StreamingResponse,
 )
-async def export_all(user: CurrentUser, db: DatabaseDep) -> StreamingResponse:
+async def export_all(user: CurrentUser, db: DatabaseDep, media: MediaDep) -> StreamingResponse:
     name = f"llm-router-export-{utcnow():%Y-%m-%d}.zip"
     return StreamingResponse(
-        export.stream_archive(db, user.id),
+        export.stream_archive(db, user.id, media.read),
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

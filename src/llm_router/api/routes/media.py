@@ -83,11 +83,12 @@ async def generate_image(
 async def get_media(media_id: str, reader_id: ReaderId, media: MediaDep) -> FileResponse:
     row, path = await media.get(reader_id, media_id)
     extension = path.suffix
+    kind = "image" if row.mime.startswith("image/") else "document"
     return FileResponse(
         path,
-        media_type=row.mime,
+        media_type=f"{row.mime}; charset=utf-8" if row.mime == "text/plain" else row.mime,
         headers={
-            "Content-Disposition": f'inline; filename="image-{row.id}{extension}"',
+            "Content-Disposition": f'inline; filename="{kind}-{row.id}{extension}"',
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, max-age=31536000, immutable",
         },

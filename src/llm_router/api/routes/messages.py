@@ -9,7 +9,7 @@ import orjson
 from fastapi import APIRouter, Header, status
 from fastapi.responses import StreamingResponse
 
-from llm_router.api.deps import CurrentUser, DatabaseDep, DeviceId, JobsDep
+from llm_router.api.deps import AttachmentsDep, CurrentUser, DatabaseDep, DeviceId, JobsDep
 from llm_router.api.schemas import (
     AnswerPublic,
     ConversationPublic,
@@ -117,10 +117,26 @@ async def regenerate_message(
     responses={**NOT_FOUND, **BUSY},
 )
 async def edit_message(
-    message_id: str, body: MessageEdit, user: CurrentUser, jobs: JobsDep, device_id: DeviceId
+    message_id: str,
+    body: MessageEdit,
+    user: CurrentUser,
+    jobs: JobsDep,
+    device_id: DeviceId,
+    attachments: AttachmentsDep,
 ) -> TurnPublic:
+    parts = None
+    if body.attachments is not None:
+        refs = body.attachments
+        parts = await attachments.parts(user.id, [r.id for r in refs], {r.id: r.name or "" for r in refs})
     turn = await jobs.start(
-        TurnInput("edit", user.id, message_id=message_id, content=body.content, device_id=device_id)
+        TurnInput(
+            "edit",
+            user.id,
+            message_id=message_id,
+            content=body.content,
+            device_id=device_id,
+            attachments=parts,
+        )
     )
     assert turn.user_message is not None
     return TurnPublic(

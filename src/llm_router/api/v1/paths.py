@@ -16,6 +16,7 @@ router = APIRouter(include_in_schema=False)
 
 SERVED = (
     "/v1/chat/completions, /v1/responses, /v1/completions, /v1/images/generations, /v1/embeddings, "
+    "/v1/audio/transcriptions, /v1/audio/speech, "
     "/v1/models, /v1/messages, /v1/messages/count_tokens"
 )
 

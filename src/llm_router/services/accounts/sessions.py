@@ -22,6 +22,11 @@ def _digest(cookie_value: str) -> str:
     return hashlib.sha256(cookie_value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def session_id(cookie_value: str) -> str:
+    """The stored id of the session behind a cookie (what other rows tied to the session refer to)."""
+    return _digest(cookie_value)
+
+
 async def create_session(db: Database, user_id: str, user_agent: str | None) -> str:
     """Store a new session and return the cookie value (shown once, never stored)."""
     value = secrets.token_urlsafe(32)

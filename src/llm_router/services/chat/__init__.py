@@ -3,7 +3,8 @@
 - ``conversations`` (create, list, page, branch, clone, delete) over ``tree`` (the message tree).
 - ``turn_input`` (what a turn asks for) → ``turns`` (one transaction stores it) → ``manager``
   (``GenerationManager.start(turn)``) → ``job`` (one answer streamed into its message, whatever its
-  watchers do) → ``live`` (in-memory buffer, Redis relay) → ``watch`` (SSE with exact resume).
+  watchers do) → ``live`` (in-memory buffer, Redis relay) → ``watch`` (SSE with exact resume), counted
+  by ``presence`` (an answer that ends with nobody watching is announced by the manager's ``notify``).
 - ``titles``: the first-words title, then a cheap model's.
 - ``window``: a turn's history fitted to the model's context window (trimmed or refused, as set).
 - ``export/``: a conversation out (versioned JSON tree, Markdown, PDF, a zip of all) and exports of ours,

@@ -20,6 +20,7 @@ from llm_router.core.errors import AppError, NotFound
 from llm_router.core.ids import new_id, utcnow
 from llm_router.db.engine import Database
 from llm_router.db.models import Conversation, Message
+from llm_router.services.chat.attachments import copy_media
 from llm_router.services.chat.tree import Tree, TreeNode, window
 
 RUNNING_STATUSES = ("pending", "streaming")
@@ -350,6 +351,7 @@ async def _store_copy(
     target.total_cost = sum(m.cost or 0.0 for m in copies.values())
     session.add(target)
     await session.flush()  # the conversation row first: messages reference it
+    await copy_media(session, target.parent_conversation_id or "", copies.values())
     session.add_all(copies.values())
     await session.flush()
     return await build_view(session, target)

@@ -27,6 +27,7 @@ from llm_router.providers.base import Finish, ReasoningDelta, TextDelta, Upstrea
 from llm_router.providers.registry import ResolvedModel
 from llm_router.services.chat.conversations import RUNNING_STATUSES
 from llm_router.services.chat.live import LiveMessage, RedisRelay, SafePublisher
+from llm_router.services.chat.presence import Presence
 from llm_router.services.chat.turns import JobSpec
 from llm_router.services.routing import Router
 from llm_router.services.usage.records import UsageEvent, add_usage
@@ -48,8 +49,17 @@ class Outcome:
 
 
 class GenerationJob:
-    def __init__(self, spec: JobSpec, db: Database, router: Router, relay: RedisRelay | None) -> None:
+    def __init__(
+        self,
+        spec: JobSpec,
+        db: Database,
+        router: Router,
+        relay: RedisRelay | None,
+        presence: Presence | None = None,
+    ) -> None:
         self.spec = spec
+        self.presence = presence
+        self.watched = False  # a page watched the conversation when the answer ended
         self.db = db
         self.live = LiveMessage(spec.message_id, spec.prefix_text, spec.prefix_reasoning)
         self.publisher = SafePublisher(relay, spec.message_id)
@@ -191,6 +201,8 @@ class GenerationJob:
             add_usage(session, event)
         self.usage_event = event
         self.final_status = outcome.status
+        # taken before the watchers are woken: a watcher's stream ends soon after ``finish``
+        self.watched = self.presence is not None and self.presence.is_watched(spec.conversation_id)
         self.live.finish()
         await self.publisher.publish("done", 0, outcome.status)
         log.info(

@@ -17,19 +17,21 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from llm_router.core.ids import utcnow
 from llm_router.db.engine import Database
-from llm_router.db.models import Message
+from llm_router.db.models import Conversation, Message
 from llm_router.providers.registry import ProviderRegistry
 from llm_router.services.accounts.budgets import Budgets
 from llm_router.services.chat import turns
+from llm_router.services.chat.attachments import AttachmentLoader
 from llm_router.services.chat.conversations import RUNNING_STATUSES, get_message, owned_message
 from llm_router.services.chat.job import GenerationJob
 from llm_router.services.chat.live import LiveMessage, RedisRelay
+from llm_router.services.chat.presence import Presence
 from llm_router.services.chat.titles import improve_title
 from llm_router.services.chat.turn_input import TurnInput, TurnPlanner
 from llm_router.services.chat.window import DEFAULT_POLICY, ContextPolicy
@@ -48,6 +50,18 @@ ProvidersOf = Callable[[str], Awaitable[ProviderRegistry]]
 """A user's view of the providers: the instance's, with the user's own keys and endpoints on top."""
 
 
+class Notify(Protocol):
+    """``notify(user_id, title, body, url)``: tells a user whose app is closed (Web Push); a newer notice
+    with the same ``tag`` replaces an older one."""
+
+    def __call__(
+        self, user_id: str, title: str, body: str, url: str, *, tag: str | None = None
+    ) -> Awaitable[object]: ...
+
+
+NOTIFY_STATUSES = ("complete", "error")  # cancelled: the user did it; interrupted: the server stopped
+
+
 class GenerationManager:
     def __init__(
         self,
@@ -58,9 +72,14 @@ class GenerationManager:
         budgets: Budgets | None = None,
         on_usage: UsageObserver | None = None,
         context: ContextPolicy = DEFAULT_POLICY,
+        attachments: AttachmentLoader | None = None,
+        notify: Notify | None = None,
     ) -> None:
         self.db = db
         self.context = context  # how a history longer than the model's window is handled
+        self.attachments = attachments  # swaps a turn's ``media:`` parts for the files' content
+        self.notify = notify  # an answer that ends while no page watches its conversation
+        self.presence = Presence()
         self.budgets = budgets
         self.on_usage = on_usage  # told of each stored answer's usage row (metrics)
         self.router = router  # the app's one router (the routes file ``/v1`` follows too)
@@ -134,7 +153,7 @@ class GenerationManager:
         return Message(**{a.key: getattr(row, a.key) for a in Message.__mapper__.column_attrs})
 
     def launch(self, spec: turns.JobSpec, message: Message | None = None) -> None:
-        job = GenerationJob(spec, self.db, self.router, self.relay)
+        job = GenerationJob(spec, self.db, self.router, self.relay, self.presence)
         job.message = message
         self._jobs[spec.message_id] = job
         job.task = asyncio.create_task(self._run(job), name=f"generate-{spec.message_id}")
@@ -150,6 +169,25 @@ class GenerationManager:
             self.on_usage(job.usage_event)
         if job.spec.first_prompt is not None and job.final_status == "complete":
             self._spawn(self._title(job))
+        if self.notify is not None and job.final_status in NOTIFY_STATUSES and not job.watched:
+            self._spawn(self._announce(job, self.notify))
+
+    async def _announce(self, job: GenerationJob, notify: Notify) -> None:
+        """Tell the user the answer is there: the conversation's title, the answer's first words."""
+        spec = job.spec
+        try:
+            async with self.db.read() as session:
+                title = await session.scalar(
+                    select(Conversation.title).where(Conversation.id == spec.conversation_id)
+                )
+            if job.final_status == "complete":
+                body = " ".join(job.live.text.split()) or "(empty answer)"
+            else:
+                body = "the answer failed — open the conversation to retry"
+            url = f"/#/c/{spec.conversation_id}"
+            await notify(spec.owner_id, title or "answer ready", body, url, tag=spec.conversation_id)
+        except Exception:  # a notice is best effort; the answer is stored either way
+            log.exception("notifying about answer %s failed", spec.message_id)
 
     async def _title(self, job: GenerationJob) -> None:
         spec = job.spec
@@ -180,6 +218,8 @@ class GenerationManager:
         providers = await self.providers_of(turn.owner_id)
         planner = TurnPlanner(self.router, providers, over_budget, self.context)
         stored = await turns.store_turn(self.db, planner, turn)
+        if self.attachments is not None:
+            stored.spec.plan = await self.attachments.resolve(turn.owner_id, stored.spec.plan)
         self.launch(stored.spec, stored.assistant_message)
         return stored
 

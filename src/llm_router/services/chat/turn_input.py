@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from llm_router.core.errors import AppError, PolicyRefusal
 from llm_router.providers.base import ChatRequest, ReasoningLevel
@@ -38,6 +38,9 @@ class TurnInput:
     parent_id: str | None = None
     choice: ModelChoice = field(default_factory=ModelChoice)
     device_id: str | None = None
+    # ``send``/``edit``: the message's attachments (checked parts, see ``chat.attachments``); ``None`` on
+    # an edit keeps the original's
+    attachments: tuple[dict[str, Any], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

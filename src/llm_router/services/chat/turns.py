@@ -24,6 +24,7 @@ from llm_router.db.engine import Database
 from llm_router.db.models import Conversation, Message
 from llm_router.providers.base import ChatMessage, ChatRequest, ReasoningLevel
 from llm_router.providers.registry import ResolvedModel
+from llm_router.services.chat.attachments import check_plan, link_to_conversation, user_content
 from llm_router.services.chat.conversations import (
     RUNNING_STATUSES,
     load_messages,
@@ -102,7 +103,7 @@ def history(path: list[Message]) -> tuple[ChatMessage, ...]:
     turns: list[ChatMessage] = []
     for message in path:
         if message.role == "user":
-            turns.append(ChatMessage("user", message.content))
+            turns.append(ChatMessage("user", user_content(message)))
         elif message.role == "assistant" and message.content:
             turns.append(ChatMessage("assistant", message.content))
     return tuple(turns)
@@ -139,6 +140,7 @@ def _plan(
     )
     fitted = routing.fit(routing.plan(name, request))
     plan = fitted.plan
+    check_plan(plan, routing.providers)  # a model that cannot see the attachments: refused, nothing stored
     for key in ("route", "no_cloud", "attempts", "context"):  # what an earlier run of it noted
         params.pop(key, None)
     if fitted.note is not None:
@@ -193,6 +195,7 @@ async def _user_turn(
     device_id: str | None,
     *,
     use_active_leaf: bool,
+    parts: list[dict[str, Any]] | None = None,
 ) -> Turn:
     async with db.write() as session:
         loaded = await _load(session, owner_id, conversation_id)
@@ -204,10 +207,6 @@ async def _user_turn(
             raise NotFound("parent message not found in this conversation")
         loaded.ensure_branch_idle(parent_id)
         params = _params(conversation, choice)
-        path = loaded.path(parent_id)
-        turns = (*history(path), ChatMessage("user", content))
-        name = choice.model or conversation.model
-        plan = _plan(routing, name, conversation, params, turns, sent_ids(path))
         user = Message(
             id=new_id(),
             conversation_id=conversation.id,
@@ -216,7 +215,13 @@ async def _user_turn(
             role="user",
             content=content,
             device_id=device_id,
+            parts=list(parts or []),
         )
+        path = loaded.path(parent_id)
+        turns = (*history(path), ChatMessage("user", user_content(user)))
+        name = choice.model or conversation.model
+        plan = _plan(routing, name, conversation, params, turns, sent_ids(path))
+        user.parts = await link_to_conversation(session, conversation.id, user.parts)
         assistant = _new_assistant(loaded, user.id, plan, params)
         assistant.device_id = device_id
         first_prompt = None
@@ -246,6 +251,7 @@ async def send_message(
     parent_id: str | None,
     choice: ModelChoice,
     device_id: str | None,
+    parts: list[dict[str, Any]] | None = None,
 ) -> Turn:
     """A user message (under ``parent_id``, default the active leaf) and its pending answer."""
     return await _user_turn(
@@ -258,13 +264,20 @@ async def send_message(
         choice,
         device_id,
         use_active_leaf=parent_id is None,
+        parts=parts,
     )
 
 
 async def edit_message(
-    db: Database, routing: TurnPlanner, owner_id: str, message_id: str, content: str, device_id: str | None
+    db: Database,
+    routing: TurnPlanner,
+    owner_id: str,
+    message_id: str,
+    content: str,
+    device_id: str | None,
+    parts: list[dict[str, Any]] | None = None,
 ) -> Turn:
-    """A new sibling of a user message with the new text, answered; the original stays as it was."""
+    """A new sibling of a user message (new text; the original's attachments unless ``parts``)."""
     async with db.read() as session:
         original = await owned_message(session, owner_id, message_id)
     if original.role != "user":
@@ -279,6 +292,7 @@ async def edit_message(
         ModelChoice(),
         device_id,
         use_active_leaf=False,
+        parts=list(original.parts or []) if parts is None else parts,
     )
 
 
@@ -371,10 +385,14 @@ async def store_turn(db: Database, planner: TurnPlanner, turn: TurnInput) -> Tur
             turn.parent_id,
             turn.choice,
             turn.device_id,
+            list(turn.attachments or []),
         )
     assert turn.message_id is not None
     if turn.kind == "edit":
-        return await edit_message(db, planner, turn.owner_id, turn.message_id, turn.content, turn.device_id)
+        parts = None if turn.attachments is None else list(turn.attachments)
+        return await edit_message(
+            db, planner, turn.owner_id, turn.message_id, turn.content, turn.device_id, parts
+        )
     if turn.kind == "regenerate":
         return await regenerate_message(
             db, planner, turn.owner_id, turn.message_id, turn.choice, turn.device_id

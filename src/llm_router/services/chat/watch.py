@@ -83,6 +83,11 @@ class MessageWatch:
         return self
 
     async def events(self) -> AsyncIterator[StreamItem]:
+        with self.jobs.presence.watching(self.message.conversation_id):  # no push while someone looks
+            async for item in self._events():
+                yield item
+
+    async def _events(self) -> AsyncIterator[StreamItem]:
         cursor = self.cursor
         live = self.jobs.live(self.message_id)
         if live is not None:  # fresher than the last flush (a detached row: nothing is written back)

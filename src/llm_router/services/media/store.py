@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
 
 from llm_router.core.errors import AppError, NotFound
@@ -26,6 +26,7 @@ from llm_router.db.models import MediaFile
 log = logging.getLogger(__name__)
 
 KEPT_FORMATS = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "WEBP": ("image/webp", "webp")}
+DOCUMENT_EXTENSIONS = {"application/pdf": "pdf", "text/plain": "txt"}  # attachments that are not pixels
 MAX_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
 
 
@@ -43,8 +44,9 @@ class Encoded:
     height: int
 
 
-def reencode(data: bytes) -> Encoded:
-    """The image in ``data`` as clean PNG/JPEG/WebP bytes; ``UnsupportedMedia`` for anything else."""
+def reencode(data: bytes, max_side: int | None = None) -> Encoded:
+    """The image in ``data`` as clean PNG/JPEG/WebP bytes (no longer than ``max_side`` on its long side
+    when given); ``UnsupportedMedia`` for anything else."""
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with Image.open(io.BytesIO(data)) as image:
@@ -56,10 +58,14 @@ def reencode(data: bytes) -> Encoded:
             image.load()
             mime, extension = KEPT_FORMATS[kind]
             pixels = image.convert("RGB") if kind == "JPEG" and image.mode not in ("RGB", "L") else image
+            # a phone's "rotate on display" tag goes with the EXIF, so the pixels are turned first
+            pixels = ImageOps.exif_transpose(pixels) or pixels
+            if max_side and max(pixels.size) > max_side:
+                pixels = ImageOps.contain(pixels, (max_side, max_side), Image.Resampling.LANCZOS)
             out = io.BytesIO()
             # Saving without ``exif=``/``pnginfo=`` writes pixels only: metadata stays behind.
             pixels.save(out, format=kind, **({"quality": 90} if kind != "PNG" else {}))
-            return Encoded(out.getvalue(), mime, extension, image.width, image.height)
+            return Encoded(out.getvalue(), mime, extension, pixels.width, pixels.height)
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
         if isinstance(exc, UnsupportedMedia):
             raise
@@ -74,13 +80,27 @@ class MediaStore:
         self.root = root
 
     def path_of(self, row: MediaFile) -> Path:
-        extension = next(e for m, e in KEPT_FORMATS.values() if m == row.mime)
+        extension = DOCUMENT_EXTENSIONS.get(row.mime) or next(
+            e for m, e in KEPT_FORMATS.values() if m == row.mime
+        )
         return self.root / row.sha256[:2] / f"{row.sha256}.{extension}"
 
     async def save(
-        self, owner_id: str, data: bytes, *, source: str, conversation_id: str | None = None
+        self,
+        owner_id: str,
+        data: bytes,
+        *,
+        source: str,
+        conversation_id: str | None = None,
+        max_side: int | None = None,
     ) -> MediaFile:
-        encoded = await asyncio.to_thread(reencode, data)
+        encoded = await asyncio.to_thread(reencode, data, max_side)
+        return await self.keep(owner_id, encoded, source=source, conversation_id=conversation_id)
+
+    async def keep(
+        self, owner_id: str, encoded: Encoded, *, source: str, conversation_id: str | None = None
+    ) -> MediaFile:
+        """Store already-checked bytes (a re-encoded image, a checked document) and their row."""
         sha = hashlib.sha256(encoded.data).hexdigest()
         row = MediaFile(
             owner_id=owner_id,
@@ -98,6 +118,11 @@ class MediaStore:
         async with self.db.write() as session:
             session.add(row)
         return row
+
+    def read(self, sha256: str, mime: str) -> bytes | None:
+        """A stored file's bytes by content (for exports), or None when it is gone."""
+        path = self.path_of(MediaFile(sha256=sha256, mime=mime))
+        return path.read_bytes() if path.exists() else None
 
     async def get(self, owner_id: str, media_id: str) -> tuple[MediaFile, Path]:
         """The row and its file, for its owner only (anyone else: 404, as if it did not exist)."""

@@ -15,14 +15,14 @@ A new import format: a parser in ``formats`` and one line in its ``PARSERS`` tab
 from typing import Any
 
 from llm_router.services.chat.export.archive import stream_archive
-from llm_router.services.chat.export.document import FORMAT, VERSION, conversation_document
+from llm_router.services.chat.export.document import FORMAT, VERSION, conversation_document, embed_media
 from llm_router.services.chat.export.importer import ImportReport, import_file
 from llm_router.services.chat.export.markdown import to_markdown
 
 
 def to_pdf(document: dict[str, Any]) -> bytes:
-    """The conversation document as a PDF. fpdf2 (and the fontTools it pulls in) is imported with the
-    first PDF asked for, not at start-up: it was a quarter of the app's import time."""
+    """The conversation as a PDF. ``fpdf`` (and its fontTools) load on the first PDF asked for, not at
+    every start: they were a third of the server's import time."""
     from llm_router.services.chat.export.pdf import to_pdf as render
 
     return render(document)
@@ -33,6 +33,7 @@ __all__ = [
     "VERSION",
     "ImportReport",
     "conversation_document",
+    "embed_media",
     "import_file",
     "stream_archive",
     "to_markdown",

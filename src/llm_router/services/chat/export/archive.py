@@ -17,7 +17,7 @@ from sqlalchemy import select
 from llm_router.core.errors import NotFound
 from llm_router.db.engine import Database
 from llm_router.db.models import Conversation
-from llm_router.services.chat.export.document import conversation_document
+from llm_router.services.chat.export.document import MediaReader, conversation_document
 from llm_router.services.chat.export.markdown import to_markdown
 
 
@@ -49,9 +49,13 @@ async def _conversation_ids(db: Database, owner_id: str) -> list[str]:
         return list((await session.scalars(query)).all())
 
 
-async def stream_archive(db: Database, owner_id: str) -> AsyncIterator[bytes]:
-    """``conversations/<id>.json`` (the import format) and ``markdown/<id>.md`` per conversation."""
+async def stream_archive(
+    db: Database, owner_id: str, read_media: MediaReader | None = None
+) -> AsyncIterator[bytes]:
+    """``conversations/<id>.json`` (the import format) and ``markdown/<id>.md`` per conversation, and
+    with ``read_media`` each attachment and generated picture once as ``media/<sha256>.<ext>``."""
     sink = _Sink()
+    written: set[str] = set()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
         for conversation_id in await _conversation_ids(db, owner_id):
             try:
@@ -60,5 +64,12 @@ async def stream_archive(db: Database, owner_id: str) -> AsyncIterator[bytes]:
                 continue
             archive.writestr(f"conversations/{conversation_id}.json", orjson.dumps(document))
             archive.writestr(f"markdown/{conversation_id}.md", to_markdown(document))
+            for entry in document.get("media", []):
+                if read_media is None or entry["file"] in written:
+                    continue
+                data = read_media(entry["sha256"], entry["mime"])
+                if data is not None:  # images are compressed already: stored, not deflated again
+                    archive.writestr(entry["file"], data, compress_type=zipfile.ZIP_STORED)
+                    written.add(entry["file"])
             yield sink.take()
     yield sink.take()

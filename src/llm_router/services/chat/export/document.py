@@ -7,12 +7,16 @@ or removed, within one ``version``.
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from llm_router.core.ids import utcnow
 from llm_router.db.engine import Database
-from llm_router.db.models import Conversation, Message
+from llm_router.db.models import Conversation, MediaFile, Message
 from llm_router.services.chat.conversations import load_messages, owned_conversation, tree_of
 
 FORMAT = "llm-router.conversation"
@@ -57,6 +61,39 @@ MESSAGE_FIELDS = (
 )
 
 
+# attachments and generated pictures: ``media/<sha256>.<extension>`` in a zip export
+MEDIA_EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+    "text/plain": "txt",
+}
+MediaReader = Callable[[str, str], bytes | None]
+"""The bytes of a stored file by its SHA-256 and type (``None`` when it is gone)."""
+
+
+def media_entry(row: MediaFile) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "mime": row.mime,
+        "size": row.size,
+        "width": row.width,
+        "height": row.height,
+        "source": row.source,
+        "sha256": row.sha256,
+        "file": f"media/{row.sha256}.{MEDIA_EXTENSIONS.get(row.mime, 'bin')}",
+    }
+
+
+def embed_media(document: dict[str, Any], read: MediaReader) -> dict[str, Any]:
+    """The document with each file's content inline (``data_base64``): a single-file JSON export."""
+    for entry in document.get("media", []):
+        data = read(entry["sha256"], entry["mime"])
+        entry["data_base64"] = base64.b64encode(data).decode() if data is not None else None
+    return document
+
+
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
@@ -79,7 +116,14 @@ async def conversation_document(db: Database, owner_id: str, conversation_id: st
     async with db.read() as session:
         conversation = await owned_conversation(session, owner_id, conversation_id)
         messages = await load_messages(session, conversation_id)
-        return document_of(conversation, messages)
+        rows = await session.scalars(
+            select(MediaFile)
+            .where(MediaFile.conversation_id == conversation_id)
+            .order_by(MediaFile.created_at)
+        )
+        document = document_of(conversation, messages)
+        document["media"] = [media_entry(row) for row in rows]  # the files the messages name by id
+        return document
 
 
 def active_path(document: dict[str, Any]) -> list[dict[str, Any]]:
