@@ -45,6 +45,7 @@ def test_a_wheel_from_a_clone_serves_the_web_app_without_node(tmp_path: Path, no
         "LLM_ROUTER_DATA_DIR": str(tmp_path / "data"),
         "LLM_ROUTER_PORT": str(port),
         "LLM_ROUTER_AUTH": "none",
+        "LLM_ROUTER_WORKERS": "1",  # one process starts within the wait on a busy machine
     }
     log = (tmp_path / "server.log").open("wb")
     proc = subprocess.Popen(

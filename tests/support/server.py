@@ -58,7 +58,9 @@ class ServerProcess:
 
     def __init__(self, env: dict[str, str], cwd: Path, port: int | None = None) -> None:
         self.port = port or free_port()
-        self.env = {**os.environ, **env, "LLM_ROUTER_PORT": str(self.port), "LLM_ROUTER_HOST": "127.0.0.1"}
+        # One process unless a test asks for workers (``serve`` defaults to one per core).
+        base = {**os.environ, "LLM_ROUTER_WORKERS": os.environ.get("LLM_ROUTER_WORKERS", "1")}
+        self.env = {**base, **env, "LLM_ROUTER_PORT": str(self.port), "LLM_ROUTER_HOST": "127.0.0.1"}
         self.cwd = cwd
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None

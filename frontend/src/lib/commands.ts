@@ -17,6 +17,9 @@ export interface CommandContext {
   showStats(): Promise<void>;
   exportConversation(format: ExportFormat): Promise<void>;
   generateImage(prompt: string, options: Record<string, string>): Promise<void>;
+  /** The lazily loaded library and compare screens (ui/library.ts, ui/compare.ts). */
+  library(command: string, arg: string): Promise<void>;
+  prompts?: readonly string[];
 }
 
 /** /image's checks and completions, filled in by lib/imagecmd.ts (loaded with ui/attach.ts). */
@@ -62,6 +65,15 @@ function modelCompletions(arg: string, ctx: CommandContext): Completion[] {
       runs: true,
       ...(item.source === "fallback" ? { tag: "fallback" } : {}),
     }));
+}
+
+/** Commands run by the lazily loaded library module; /p and /preset complete the saved names. */
+function library(name: string) {
+  return {
+    parse: (arg: string): Parsed => ({ run: (c) => c.library(name, arg) }),
+    complete: (arg: string, ctx: CommandContext): Completion[] =>
+      (ctx.prompts ?? []).filter((n) => n.startsWith(`${name}:${arg}`)).map((n) => ({ label: n.slice(name.length + 1), detail: name, value: `/${n.replace(":", " ")}`, runs: true })),
+  };
 }
 
 export const COMMANDS: readonly CommandDef[] = [
@@ -156,6 +168,9 @@ export const COMMANDS: readonly CommandDef[] = [
         runs: true,
       })),
   },
+  { name: "compare", args: "<models…> <prompt>", description: "ask 2–4 models at once", ...library("compare") },
+  { name: "p", args: "[name]", description: "send a saved prompt", ...library("p") },
+  { name: "preset", args: "[name]", description: "apply a preset", ...library("preset") },
 ];
 
 export function findCommand(name: string): CommandDef | undefined {

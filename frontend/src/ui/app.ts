@@ -32,7 +32,7 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
       rememberModel(id);
       close();
       void controller.guard(controller.setModel(id));
-    }, close);
+    }, close, () => (close(), composer.setText(`/compare ${store.params.model ?? ""} `)));
     root.append(picker.el);
     nav.openLayer(hidePicker);
   };
@@ -73,6 +73,7 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
   const idle = window.requestIdleCallback ?? ((run: () => void) => window.setTimeout(run, 1500));
   idle(() => void loadSettings().catch(() => undefined));
   idle(() => void loadMedia().then((m) => m.mountAttach(composer, controller)).catch(() => undefined));
+  idle(() => void controller.library("", "").catch(() => undefined)); // names for /p completion
   const topbar = h(
     "header",
     { class: "topbar" },

@@ -248,6 +248,10 @@ export class Controller implements CommandContext, MessageActions, PagingActions
   }
 
   // -- CommandContext --------------------------------------------------------------------------
+  prompts?: readonly string[];
+  async library(command: string, arg: string): Promise<void> {
+    await (await import("./library")).run(this, command, arg);
+  }
   models() {
     return this.store.modelsInfo?.models ?? [];
   }

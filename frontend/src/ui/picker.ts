@@ -40,7 +40,7 @@ function marks(m: CatalogModel): string[] {
   return [caps.vision ? "vision" : "", caps.reasoning ? "reasoning" : "", caps.tools ? "tools" : "", m.is_local ? "local" : ""].filter(Boolean);
 }
 
-export function modelPicker(info: ModelsInfo, current: string | null, choose: (id: string) => void, close: () => void): Component {
+export function modelPicker(info: ModelsInfo, current: string | null, choose: (id: string) => void, close: () => void, compare?: () => void): Component {
   const search = h("input", {
     type: "search",
     class: "picker-search",
@@ -148,7 +148,7 @@ export function modelPicker(info: ModelsInfo, current: string | null, choose: (i
   const el = h(
     "section",
     { class: "picker frame", role: "dialog", "aria-label": "choose a model", "aria-modal": "true" },
-    h("header", { class: "settings-head" }, h("h2", {}, "┤ model ├"), button("close", close)),
+    h("header", { class: "settings-head" }, h("h2", {}, "┤ model ├"), compare && button("compare…", compare), button("close", close)),
     search,
     list,
     h("p", { class: "dim pick-note" }, "prices in USD per 1M tokens · ", h("span", { class: "mark mark-fallback" }, "fallback"), " = " + FALLBACK_NOTE.replace(/^fallback: /, "")),

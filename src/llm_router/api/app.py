@@ -39,6 +39,8 @@ from llm_router.api.routes import (
     usage_reports,
     web,
 )
+from llm_router.api.routes import compare as compare_routes
+from llm_router.api.routes import library as library_routes
 from llm_router.api.routes import search as search_routes
 from llm_router.api.services import attach, open_services, warn_if_exposed
 from llm_router.api.v1 import paths as v1_paths
@@ -117,6 +119,8 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(conversations.router)
     app.include_router(export.router)
     app.include_router(messages.router)
+    app.include_router(compare_routes.router)
+    app.include_router(library_routes.router)
     app.include_router(usage_reports.router)
     app.include_router(usage.router)
     app.include_router(budgets.router)

@@ -46,6 +46,7 @@ from llm_router.services.accounts.limits import (
     RequestLimiter,
 )
 from llm_router.services.accounts.push import PushService
+from llm_router.services.accounts.shared_limits import DatabaseFailureThrottle, DatabaseRateLimiter
 from llm_router.services.accounts.tokens import TokenVerifier
 from llm_router.services.chat.live import RedisRelay
 from llm_router.services.chat.manager import GenerationManager
@@ -111,9 +112,10 @@ async def open_services(
     when the caller has just migrated the database)."""
     async with AsyncExitStack() as stack:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        alone = False  # no other server shares the database: answers left running are orphans
         if (database_file := sqlite_path(settings.effective_database_url)) is not None:
             server_lock = ServerLock(database_file)
-            server_lock.acquire()
+            alone = server_lock.acquire()
             stack.callback(server_lock.release)
         metrics = metrics or Metrics()
         db = Database(settings.effective_database_url)
@@ -137,7 +139,7 @@ async def open_services(
         keys = ProviderKeys(vault, providers, user_providers, tuple(configs))
         await keys.publish_instance()
 
-        login_guard, rate_limiter, redis = _limits(settings)
+        login_guard, rate_limiter, redis = _limits(settings, db)
         if redis is not None:
             stack.push_async_callback(redis.close)
 
@@ -165,7 +167,7 @@ async def open_services(
             notify=push.notify,
         )
         metrics.count_running(lambda: len(jobs.running_ids()))
-        await jobs.open()
+        await jobs.open(alone=alone)
         stack.push_async_callback(jobs.close)  # running answers end "interrupted", their text stored
         usage_writer = UsageWriter(db, observer=metrics.observe_usage)
         stack.push_async_callback(usage_writer.drain)  # rows of finished /v1 requests still being written
@@ -197,13 +199,17 @@ async def open_services(
         )
 
 
-def _limits(settings: Settings) -> tuple[LoginGuard, RequestLimiter | None, RedisLimits | None]:
-    """Login throttle and request rate limits: in Redis when there is one (shared by every process)."""
+def _limits(settings: Settings, db: Database) -> tuple[LoginGuard, RequestLimiter | None, RedisLimits | None]:
+    """Login throttle and request rate limits: in Redis when there is one, in the database with
+    several workers and no Redis (shared by every process either way), else in this process's memory."""
     per_minute = settings.rate_limit_per_minute
     # The rate limits keep one account or token from starving the others; with LLM_ROUTER_AUTH=none
     # there is only the owner, and a limit would only throttle the owner's own tools. Off by default
     # (0): an agent's burst of calls on the owner's own token is the normal case, not an abuse.
     limited = settings.auth != "none" and per_minute > 0
+    if not settings.redis_url and settings.workers > 1:
+        guard = LoginGuard(DatabaseFailureThrottle(db, "account"), DatabaseFailureThrottle(db, "ip"))
+        return guard, DatabaseRateLimiter(db, per_minute) if limited else None, None
     if not settings.redis_url:
         return LoginGuard(), RateLimiter(per_minute) if limited else None, None
     redis = RedisLimits(settings.redis_url)

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="TCP port the server listens on.")
+    workers: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Server processes sharing the port (`serve --workers`); 0 = one per CPU core, at most 4.",
+    )
     log_level: LogLevel = Field(default="INFO", description="Log level: DEBUG, INFO, WARNING or ERROR.")
     auth: AuthMode = Field(
         default="password",

@@ -297,6 +297,77 @@ class UsageDaily(Base):
     saving: Mapped[float] = mapped_column(Float, default=0.0)
 
 
+class Prompt(Base):
+    """A saved prompt with ``{{variables}}``: a user's own (``scope="user"``) or the instance's
+    (``"instance"``, made by an admin, seen by everyone). Names are unique per owner and scope."""
+
+    __tablename__ = "prompts"
+    __table_args__ = (Index("ix_prompts_scope_owner_name", "scope", "owner_id", "name", unique=True),)
+
+    id: Mapped[str] = _id_column()
+    owner_id: Mapped[str] = _owner_column()
+    scope: Mapped[str] = mapped_column(String(16), default="user")  # user | instance
+    name: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Preset(Base):
+    """Model, reasoning, temperature and system prompt to apply to a conversation (``None``: unchanged)."""
+
+    __tablename__ = "presets"
+    __table_args__ = (Index("ix_presets_scope_owner_name", "scope", "owner_id", "name", unique=True),)
+
+    id: Mapped[str] = _id_column()
+    owner_id: Mapped[str] = _owner_column()
+    scope: Mapped[str] = mapped_column(String(16), default="user")  # user | instance
+    name: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    model: Mapped[str | None] = mapped_column(String(200), default=None)
+    reasoning: Mapped[str | None] = mapped_column(String(16), default=None)
+    temperature: Mapped[float | None] = mapped_column(Float, default=None)
+    system_prompt: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DefaultPreset(Base):
+    """The preset a user's new conversations start with."""
+
+    __tablename__ = "default_presets"
+
+    user_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    preset_id: Mapped[str] = mapped_column(String(32), ForeignKey("presets.id", ondelete="CASCADE"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class RateBucket(Base):
+    """A request-rate token bucket shared by every process on the database (``serve --workers N``
+    without Redis): ``tokens`` left at ``at`` (seconds since the epoch)."""
+
+    __tablename__ = "rate_buckets"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    at: Mapped[float] = mapped_column(Float)
+    granted: Mapped[bool] = mapped_column(default=True)  # whether the last request was allowed
+
+
+class LimitFailure(Base):
+    """One failed sign-in (per account or address key), for throttling shared between processes."""
+
+    __tablename__ = "limit_failures"
+    __table_args__ = (Index("ix_limit_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(300))
+    at: Mapped[float] = mapped_column(Float)
+
+
 class PushSubscription(Base):
     """One device's Web Push subscription (the browser's ``PushSubscription``). Tied to the login session
     that made it, so signing out of that device deletes it; the push service answering 404/410 too."""

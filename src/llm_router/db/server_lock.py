@@ -1,8 +1,11 @@
 """The lock a running server holds on its SQLite database, so ``db restore`` can refuse to swap the file
 underneath it.
 
-Every server process (one per ``--workers``) holds a *shared* ``flock`` on ``<database>.server-lock``
-while it runs; ``db restore`` asks for an *exclusive* one without waiting. The kernel drops the lock when
+Every server process (``serve``'s supervisor and each of its ``--workers``) holds a *shared* ``flock`` on
+``<database>.server-lock`` while it runs, so any number of them may serve one file together; ``db
+restore`` asks for an *exclusive* one without waiting. A server that could have taken it exclusively
+knows it is alone on the database (``acquire`` answers True): nothing else can be generating answers in
+it, so answers left running are orphans at once. The kernel drops the lock when
 a process ends however it ends (``kill -9`` included), so a crashed server never leaves a stale lock.
 """
 
@@ -35,11 +38,18 @@ class ServerLock:
         self.path = lock_path(database)
         self._fd: int | None = None
 
-    def acquire(self) -> None:
+    def acquire(self) -> bool:
+        """Take the lock (shared); True when no other server held it at that moment."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            alone = True
+        except BlockingIOError:
+            alone = False
         fcntl.flock(fd, fcntl.LOCK_SH)  # a restore holds it exclusively only for a moment
         self._fd = fd
+        return alone
 
     def release(self) -> None:
         if self._fd is not None:

@@ -21,6 +21,8 @@ from llm_router.api.schemas import (
 )
 from llm_router.core.errors import AppError
 from llm_router.services.chat import ModelChoice, TurnInput, conversations
+from llm_router.services.library.entries import Actor
+from llm_router.services.library.presets import conversation_fields, default_preset
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -46,6 +48,8 @@ async def create_conversation(
     body: ConversationCreate, user: CurrentUser, db: DatabaseDep, device_id: DeviceId
 ) -> ConversationPublic:
     fields = body.model_dump(exclude_none=True)
+    preset = await default_preset(db, Actor(user.id))  # the user's default preset fills what is not given
+    fields = {**(conversation_fields(preset) if preset else {}), **fields}
     view = await conversations.create_conversation(db, user.id, device_id, fields)
     return ConversationPublic.of_view(view)
 

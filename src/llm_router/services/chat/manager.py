@@ -1,10 +1,11 @@
 """Durable background generation: ``GenerationManager`` (``AppServices.jobs``) owns this process's jobs.
 
-A job is an asyncio task independent of any HTTP connection: closing the tab changes nothing. At
-start-up, messages left ``pending``/``streaming`` by an earlier process become ``interrupted`` (their
-text kept); a graceful shutdown interrupts the running ones the same way. On PostgreSQL several
-processes may share the database, so only messages whose job stopped writing its heartbeat are
-interrupted, by a periodic sweep.
+A job is an asyncio task independent of any HTTP connection: closing the tab changes nothing. A
+graceful shutdown interrupts the running ones (``interrupted``, their text kept). Messages left
+``pending``/``streaming`` by a process that died: when this server is alone on its database (the SQLite
+server lock says so), all of them become ``interrupted`` at start-up; and in every case a periodic sweep
+interrupts those whose job stopped writing its heartbeat, since several processes may share the
+database (``serve --workers N`` on SQLite, replicas on PostgreSQL) and one of them may be killed.
 
 Every turn is planned by the routing service over the user's own view of the models, so the web chat
 follows the routes file (aliases, fallback chains, local-first) and ``#no_cloud`` as ``/v1`` does.
@@ -19,7 +20,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 
 from llm_router.core.ids import utcnow
 from llm_router.db.engine import Database
@@ -91,13 +92,13 @@ class GenerationManager:
 
     # ------------------------------------------------------------ life cycle
 
-    async def open(self) -> None:
-        """At start-up: answers an earlier process left running become ``interrupted``."""
-        count = await self.interrupt_orphans(all_running=self.db.is_sqlite)
+    async def open(self, *, alone: bool = False) -> None:
+        """At start-up: answers an earlier process left running become ``interrupted`` (all of them
+        when no other server shares the database, else those whose heartbeat stopped)."""
+        count = await self.interrupt_orphans(all_running=alone)
         if count:
             log.info("marked %d unfinished answer(s) from an earlier run as interrupted", count)
-        if not self.db.is_sqlite:
-            self._sweeper = asyncio.create_task(self._sweep_forever(), name="generation-sweeper")
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="generation-sweeper")
 
     async def close(self) -> None:
         """Graceful shutdown: running answers end ``interrupted`` with their text stored."""
@@ -115,16 +116,7 @@ class GenerationManager:
 
     async def interrupt_orphans(self, *, all_running: bool) -> int:
         """Mark running messages no job of this process owns as interrupted, keeping their text."""
-        query = update(Message).where(Message.status.in_(RUNNING_STATUSES))
-        if not all_running:
-            query = query.where(Message.updated_at < utcnow() - STALE_AFTER)
-        if self._jobs:
-            query = query.where(Message.id.not_in(list(self._jobs)))
-        async with self.db.write() as session:
-            result = await session.execute(
-                query.values(status="interrupted", error=INTERRUPTED_ERROR, updated_at=utcnow())
-            )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return await interrupt_orphans(self.db, all_running=all_running, keep=list(self._jobs))
 
     async def _sweep_forever(self) -> None:
         while True:
@@ -250,6 +242,27 @@ class GenerationManager:
         tasks = [j.task for j in jobs if j.task]
         if tasks:
             await asyncio.wait(tasks, timeout=STOP_TIMEOUT)
+
+
+async def interrupt_orphans(db: Database, *, all_running: bool, keep: list[str] | None = None) -> int:
+    """Mark running messages (all, or those without a heartbeat for ``STALE_AFTER``) except ``keep``
+    as interrupted, keeping their text. A read first: the sweep takes the write lock only when it has
+    something to mark."""
+    where: list[ColumnElement[bool]] = [Message.status.in_(RUNNING_STATUSES)]
+    if not all_running:
+        where.append(Message.updated_at < utcnow() - STALE_AFTER)
+    if keep:
+        where.append(Message.id.not_in(keep))
+    async with db.read() as session:
+        if (await session.scalar(select(Message.id).where(*where).limit(1))) is None:
+            return 0
+    async with db.write() as session:
+        result = await session.execute(
+            update(Message)
+            .where(*where)
+            .values(status="interrupted", error=INTERRUPTED_ERROR, updated_at=utcnow())
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _cloud_may_title(job: GenerationJob) -> bool:

@@ -1,0 +1,119 @@
+"""Compare in the browser (side by side on a desktop, swipeable tabs on a phone, each answer live, picking
+one continues on it) and the prompt library (/p fills two variables and sends; /preset applies one)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from llm_router.testing import FakeProvider
+from llm_router.testing.script import Behaviour
+from tests.browser.conftest import DESKTOP, PHONE, PageFactory, screenshot
+from tests.browser.helpers import assistant, send, wait_complete
+
+pytestmark = pytest.mark.browser
+
+MODELS = ["gpt-4o", "gpt-4o-mini", "claude-haiku-4-5"]
+
+
+def _script(fake: FakeProvider) -> None:
+    for model in MODELS:  # each answer stops after 2 pieces until released: all three are live at once
+        fake.enqueue(
+            Behaviour(chunks=[f"{model} says ", "one ", "two ", "three"], pause_after=2), model=model
+        )
+
+
+@pytest.mark.parametrize(("size", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_compare_three_models_and_continue_with_one(
+    pages: PageFactory, fake_provider: FakeProvider, size: str, viewport: dict[str, int]
+) -> None:
+    page = pages.new(viewport)
+    page.evaluate("fetch('/api/models')")  # the catalog is loaded by the app before the command runs
+    _script(fake_provider)
+    send(page, f"/compare {' '.join(MODELS)} Which is best?")
+    panel = page.locator(".compare")
+    expect(panel).to_be_visible()
+    columns = panel.locator(".compare-col")
+    expect(columns).to_have_count(3)
+    fake_provider.wait_until_paused(3)
+    for model, column in zip(MODELS, columns.all(), strict=True):
+        expect(column.locator(".compare-body")).to_contain_text(f"{model} says")  # live, before any ends
+    expect(columns.nth(0)).to_have_attribute("data-status", "streaming")
+    fake_provider.release()
+    for column in columns.all():
+        expect(column).to_have_attribute("data-status", "complete", timeout=20_000)
+        expect(column.locator(".compare-meta")).to_contain_text("ttft")
+    boxes = [c.bounding_box() for c in columns.all()]
+    assert all(b is not None for b in boxes)
+    tabs = panel.locator(".compare-tab")
+    if size == "desktop":  # side by side: three columns on one row, tabs hidden
+        assert len({round(b["y"]) for b in boxes if b}) == 1
+        assert boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"]  # type: ignore[index]
+        expect(tabs.first).to_be_hidden()
+    else:  # phone: one answer fills the width; the tabs (and a swipe) bring the others into view
+        expect(tabs).to_have_count(3)
+        assert boxes[0]["width"] > 300  # type: ignore[index]
+        tabs.nth(1).click()
+        expect(tabs.nth(1)).to_have_attribute("aria-selected", "true")
+        expect(columns.nth(1)).to_be_in_viewport(ratio=0.95)  # the strip scrolled to the second answer
+        expect(columns.nth(0)).not_to_be_in_viewport()
+    screenshot(page, f"18-compare-{size}")
+
+    columns.nth(1).get_by_role("button", name="continue with this").click()
+    expect(panel).to_be_hidden()
+    wait_complete(assistant(page))
+    expect(assistant(page)).to_contain_text("gpt-4o-mini says one two three")
+    fake_provider.enqueue(Behaviour(chunks=["on the picked branch"]), model="gpt-4o-mini")
+    send(page, "/model gpt-4o-mini")
+    send(page, "go on")
+    expect(assistant(page)).to_contain_text("on the picked branch", timeout=20_000)
+    chats = [r.json for r in fake_provider.requests if r.json and "messages" in r.json]
+    last = next(r for r in reversed(chats) if r["messages"][-1]["content"] == "go on")
+    assert [m["content"] for m in last["messages"] if m["role"] == "assistant"] == [
+        "gpt-4o-mini says one two three"
+    ]
+
+
+def test_a_saved_prompt_with_two_variables_is_filled_and_sent(
+    pages: PageFactory, fake_provider: FakeProvider
+) -> None:
+    page = pages.new(PHONE)
+    created = page.request.post(
+        "/api/prompts", data={"name": "translate", "body": "Translate {{text}} into {{language}}."}
+    )
+    assert created.status == 201
+    with page.expect_response("**/api/presets"):  # the names /p completes load once the chat is idle
+        page.reload()
+    prompt = page.get_by_label("message", exact=True)
+    prompt.press_sequentially("/p tr")
+    expect(page.locator("#command-popup .popup-item .label").first).to_have_text("translate")
+    prompt.fill("/p translate")
+    page.get_by_role("button", name="send", exact=True).click()
+    form = page.locator("form.fill")
+    expect(form).to_be_visible()
+    form.get_by_label("text").fill("good morning")
+    form.get_by_label("language").fill("French")
+    screenshot(page, "18-prompt-form-phone")
+    form.get_by_role("button", name="send").click()
+    expect(form).to_be_hidden()
+    expect(page.locator("article.msg-user").last).to_contain_text("Translate good morning into French.")
+    wait_complete(assistant(page))
+    chats = [r.json for r in fake_provider.requests if r.json and "messages" in r.json]
+    assert any(r["messages"][-1]["content"] == "Translate good morning into French." for r in chats)
+
+
+def test_a_preset_applies_model_reasoning_and_system_prompt(pages: PageFactory) -> None:
+    page = pages.new(DESKTOP)
+    body = {"name": "careful", "model": "gpt-4o-mini", "reasoning": "high", "system_prompt": "Think twice."}
+    assert page.request.post("/api/presets", data=body).status == 201
+    send(page, "/preset careful")
+    expect(page.locator(".sl-model")).to_have_text("gpt-4o-mini")
+    expect(page.get_by_text("system prompt: Think twice.")).to_be_visible()
+    cid = page.evaluate("location.hash").split("/")[-1]
+    conversation = page.request.get(f"/api/conversations/{cid}").json()
+    assert (conversation["model"], conversation["reasoning"]) == ("gpt-4o-mini", "high")
+    assert conversation["system_prompt"] == "Think twice."
+    send(page, "/preset")
+    expect(page.locator(".library")).to_be_visible()
+    expect(page.locator(".library .entry[data-name=careful]")).to_be_visible()
+    screenshot(page, "18-library-desktop")
