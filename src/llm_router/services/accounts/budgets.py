@@ -6,11 +6,11 @@ goes upstream: over a limit, anything that may spend money is refused with ``Bud
 a plan whose every model is local ($0) still runs. An answer already running is never cut: the limit is
 checked when an answer starts, so the one that crosses it finishes and the next is refused.
 Spend is the sum of ``usage_events.cost`` since 00:00 UTC (day) or the 1st of the month (UTC), one
-index-only query per scope. Which budgets exist is remembered for ``LIMITS_TTL`` seconds per process
+index-only query per scope. That no budget applies is remembered for ``LIMITS_TTL`` seconds per process
 (cleared at once by a ``set`` in this process): with no budget set, a ``/v1`` call then costs no query at
-all (the lookup was a fifth of a routed call's CPU time). Another replica sees a new or changed limit
-within that time, which is no looser than the spend itself: usage rows are written after each answer, in
-batches.
+all (the lookup was a fifth of a routed call's CPU time). Another replica sees a new limit within that
+time, which is no looser than the spend itself (usage rows are written after each answer, in batches);
+an existing limit is read on every check, so lifting or changing it shows everywhere at once.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class Budgets:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        # budget keys -> (read at, the budgets' (key, token id, daily, monthly))
+        # budget keys -> (read at, []): the keys that had no budget when last read
         self._limits: dict[tuple[str, ...], tuple[float, list[_Limit]]] = {}
 
     async def _budgets(self, keys: list[str]) -> list[_Limit]:
@@ -104,6 +104,8 @@ class Budgets:
         async with self.db.read() as session:
             rows = await session.scalars(select(Budget).where(Budget.key.in_(keys)))
             limits = [_Limit(b.key, b.api_token_id, b.daily_usd, b.monthly_usd) for b in rows]
+        if limits:  # a limit that exists is read every time, so lifting it anywhere shows at once
+            return limits
         if len(self._limits) >= 10_000:
             self._limits.clear()  # forgetting is safe: it only costs a query
         self._limits[tuple(keys)] = (now, limits)
