@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
+from llm_router.db import models_plans  # noqa: F401 (its tables join Base.metadata)
 from llm_router.db.engine import Database
 from llm_router.db.migrate import upgrade_database
 from llm_router.db.models import OWNER_USER_ID, Base, User

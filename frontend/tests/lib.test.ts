@@ -137,9 +137,9 @@ test("the command table drives completion and parsing", () => {
     completions("/reasoning m", ctx).map((c) => c.label),
     ["minimal", "medium"],
   );
-  const errors = ["/temp 9", "/temp", "/temp abc", "/reasoning extreme", "/model nope", "/system", "/help me", "/zzz"];
+  const errors = ["/temp 9", "/temp", "/temp abc", "/reasoning extreme", "/model nope", "/system", "/help me", "/zzz", "/remember", "/remember   "];
   for (const line of errors) assert.ok("error" in parseCommand(line, ctx), line);
-  for (const line of ["/temp 0", "/temp 2", "/temp 0.7", "/reasoning none", "/model gpt-4o", "/system be brief", "/new", "/stats"]) {
+  for (const line of ["/temp 0", "/temp 2", "/temp 0.7", "/reasoning none", "/model gpt-4o", "/system be brief", "/new", "/stats", "/remember I use metric units"]) {
     assert.ok("run" in parseCommand(line, ctx), line);
   }
   assert.equal(new Set(COMMANDS.map((c) => c.name)).size, COMMANDS.length);

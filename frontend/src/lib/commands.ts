@@ -16,6 +16,7 @@ export interface CommandContext {
   showSearch(query: string): Promise<void>;
   showStats(): Promise<void>;
   exportConversation(format: ExportFormat): Promise<void>;
+  remember(fact: string): Promise<void>;
   generateImage(prompt: string, options: Record<string, string>): Promise<void>;
   /** The lazily loaded library and compare screens (ui/library.ts, ui/compare.ts). */
   library(command: string, arg: string): Promise<void>;
@@ -142,6 +143,12 @@ export const COMMANDS: readonly CommandDef[] = [
     args: "<query>",
     description: "search all conversations",
     parse: (arg) => (arg ? { run: (c) => c.showSearch(arg) } : { error: "/search needs words to look for" }),
+  },
+  {
+    name: "remember",
+    args: "<fact>",
+    description: "keep a fact for new conversations",
+    parse: (arg) => (arg ? { run: (c) => c.remember(arg) } : { error: "/remember needs a fact" }),
   },
   { name: "stats", args: "", description: "tokens and cost so far", parse: noArgs("stats", (c) => c.showStats()) },
   {

@@ -55,6 +55,8 @@ export interface Conversation extends ConversationSummary {
   temperature: number | null;
   reasoning: Reasoning | null;
   system_prompt: string;
+  /** The user's memories join the system prompt (the status line's ◆mem switch). */
+  memory?: boolean;
   active_leaf_id: string | null;
   branch_message_id: string | null;
   /** One page of the shown path, root side first (the newest page unless asked otherwise). */

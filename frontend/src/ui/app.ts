@@ -36,7 +36,7 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
     root.append(picker.el);
     nav.openLayer(hidePicker);
   };
-  const status = statusLine(store, openPicker);
+  const status = statusLine(store, openPicker, () => void controller.guard(controller.toggleMemory()));
   const banner = h("div", { class: "banner", role: "alert", hidden: true }, "offline — reconnecting when the network is back…");
   const scrim = h("div", { class: "scrim", "aria-hidden": "true", onclick: () => setDrawer(false) });
   const nav = new Nav(() => controller.followRoute());

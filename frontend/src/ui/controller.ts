@@ -298,6 +298,16 @@ export class Controller implements CommandContext, MessageActions, PagingActions
     downloadUrl(this.api.exportUrl(id, format));
     this.shell.chat.notice([`exporting this conversation as ${format}…`]);
   }
+  async remember(fact: string): Promise<void> {
+    await this.api.request("POST", "/api/memory", { text: fact });
+    this.shell.chat.notice([`remembered: ${fact} (settings → memory)`]);
+  }
+  async toggleMemory(): Promise<void> {
+    const c = this.store.conversation;
+    if (!c) return;
+    const { memory } = await this.api.request<Conversation>("PATCH", `/api/conversations/${c.id}`, { memory: !c.memory });
+    this.store.setConversation({ ...c, memory });
+  }
   async generateImage(prompt: string, options: Record<string, string>): Promise<void> {
     await (await loadMedia()).generateImage(this, prompt, options);
   }

@@ -95,7 +95,7 @@ export function dashboardPanel(api: Api, onClose: () => void): Component {
     filters.status = v || undefined;
     void loadLogs(true).catch(fail);
   });
-  const sourceFilter = select("filter by source", ["", "chat", "openai", "anthropic", "title"] as const, "", (v) => {
+  const sourceFilter = select("filter by source", ["", "chat", "openai", "anthropic", "title", "memory"] as const, "", (v) => {
     filters.source = v || undefined;
     void loadLogs(true).catch(fail);
   });

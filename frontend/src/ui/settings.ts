@@ -58,6 +58,10 @@ export function settingsPanel(api: Api, auth: AuthStatus | null, onClose: () => 
     }, fail);
   });
 
+  const open = (make: (api: Api, onClose: () => void) => Component): void => {
+    const panel = make(api, () => panel.dispose());
+    el.after(panel.el);
+  };
   const pushSlot = h("div", {});
   void import("./push").then((m) => pushSlot.replaceChildren(m.pushSection(api)));
   const passwordMode = auth?.auth_mode === "password";
@@ -73,6 +77,9 @@ export function settingsPanel(api: Api, auth: AuthStatus | null, onClose: () => 
         const dashboard = dashboardPanel(api, () => dashboard.dispose());
         el.after(dashboard.el);
       }),
+      // each a chunk of its own, fetched when opened
+      button("memory", () => void import("./memory").then(({ memoryPanel }) => open(memoryPanel))),
+      button("schedules", () => void import("./schedules").then(({ schedulesPanel }) => open(schedulesPanel))),
     ),
     h("h3", {}, "provider keys"),
     keyList,

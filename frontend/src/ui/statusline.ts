@@ -13,7 +13,7 @@ function streaming(store: Store): Message | undefined {
   return store.conversation?.messages.find((m) => m.status === "pending" || m.status === "streaming");
 }
 
-export function statusLine(store: Store, openPicker: () => void): Component {
+export function statusLine(store: Store, openPicker: () => void, toggleMemory?: () => void): Component {
   const cell = (name: string): HTMLSpanElement => h("span", { class: `sl-${name}`, "data-field": name });
   const bar = h("span", { class: "gauge-bar" });
   const fields = {
@@ -25,6 +25,7 @@ export function statusLine(store: Store, openPicker: () => void): Component {
     cost: cell("cost"),
     context: h("span", { class: "sl-context", "data-field": "context", role: "meter", "aria-label": "context used", "aria-valuemin": "0", "aria-valuemax": "100" }, h("span", { class: "gauge", "aria-hidden": "true" }, bar), cell("context-pct")),
     budget: cell("budget"),
+    memory: h("button", { type: "button", class: "sl-memory", "data-field": "memory", title: "memory (tap: on/off)", onclick: toggleMemory }),
     connection: cell("connection"),
   };
   const el = h("footer", { class: "statusline", "aria-label": "status" }, ...Object.values(fields));
@@ -51,6 +52,14 @@ export function statusLine(store: Store, openPicker: () => void): Component {
     );
     fields.cost.title = "this conversation / overall";
     el.dataset.live = String(live !== undefined);
+    const c = store.conversation;
+    const mem = fields.memory;
+    mem.hidden = !c || !(c.memory || mem.dataset.id === c.id); // stays after "off", to turn it on again
+    if (c && !mem.hidden) {
+      mem.dataset.id = c.id;
+      mem.textContent = c.memory ? "◆mem" : "◇mem";
+      mem.setAttribute("aria-pressed", String(!!c.memory));
+    }
     // From 80 % of a dollar limit the line says so; at 100 % new turns are refused (the server's 402).
     const budget = store.usage.budget;
     const worst = budget?.lines.reduce((a, b) => (b.fraction > a.fraction ? b : a), budget.lines[0]);

@@ -41,6 +41,8 @@ from llm_router.api.routes import (
 )
 from llm_router.api.routes import compare as compare_routes
 from llm_router.api.routes import library as library_routes
+from llm_router.api.routes import memory as memory_routes
+from llm_router.api.routes import schedules as schedule_routes
 from llm_router.api.routes import search as search_routes
 from llm_router.api.services import attach, open_services, warn_if_exposed
 from llm_router.api.v1 import paths as v1_paths
@@ -128,6 +130,8 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(tokens.router)
     app.include_router(logs.router)
     app.include_router(media.router)
+    app.include_router(memory_routes.router)
+    app.include_router(schedule_routes.router)
     app.include_router(attachments.router)
     app.include_router(audio.router)
     app.include_router(push.router)

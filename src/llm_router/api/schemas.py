@@ -39,6 +39,9 @@ class ConversationCreate(_Body):
     temperature: float | None = Temperature
     reasoning: ReasoningLevel | None = Field(default=None, examples=["low"])
     system_prompt: str | None = Field(default=None, max_length=MAX_TEXT, examples=["Answer briefly."])
+    memory: bool | None = Field(
+        default=None, description="Your memories join the system prompt (default: your memory setting)"
+    )
 
 
 class ConversationUpdate(ConversationCreate):
@@ -144,6 +147,7 @@ class ConversationPublic(ConversationSummary):
     temperature: float | None
     reasoning: str | None
     system_prompt: str
+    memory: bool = Field(default=False, description="Your accepted memories join the system prompt")
     active_leaf_id: str | None = Field(description="The last message of the path (send below it)")
     branch_message_id: str | None
     messages: list[MessagePublic] = Field(description="This page of the path, oldest first")

@@ -10,7 +10,8 @@ lazily on a first request. The order matters and is written down here only:
    built from that policy; the catalog;
 3. the key vault (a wrong master key stops start-up), users' views, the key-change service, which
    publishes the vault's instance entries into the registry;
-4. limits (Redis when configured), the one router, the generation jobs, the usage writer, API tokens;
+4. limits (Redis when configured), the one router, memory proposals, the generation jobs, the scheduler
+   of prompts (its loop started here), the usage writer, API tokens;
 5. operations: the metrics (fed by the jobs, the usage writer and the request-log middleware), the
    scheduled backups. Before all of it a SQLite server takes its database's server lock, so
    ``db restore`` refuses while it runs.
@@ -56,11 +57,13 @@ from llm_router.services.keys.ssrf import AddressPolicy
 from llm_router.services.keys.ssrf_client import provider_client_factory
 from llm_router.services.keys.user_providers import UserProviders
 from llm_router.services.keys.vault import Vault, open_cipher
+from llm_router.services.library.memory_proposals import MemoryProposer
 from llm_router.services.media.attachments import AttachmentService, Limits
 from llm_router.services.media.images import ImageService
 from llm_router.services.media.store import MediaStore
 from llm_router.services.media.voice import VoiceService
 from llm_router.services.routing import Router, RoutesFile
+from llm_router.services.schedules import Scheduler
 from llm_router.services.usage.log import UsageWriter
 from llm_router.services.usage.metrics import Metrics
 
@@ -88,6 +91,8 @@ class AppServices:
     attachments: AttachmentService  # photos and documents added to chat messages
     voice: VoiceService  # dictation and read-aloud
     budgets: Budgets
+    memory: MemoryProposer  # memory proposals by a cheap model (after answers, or on demand)
+    scheduler: Scheduler  # scheduled prompts; its loop runs unless LLM_ROUTER_SCHEDULER=false
     push: PushService  # Web Push to users' devices (``notify``)
 
 
@@ -145,6 +150,7 @@ async def open_services(
 
         router = Router(routes)
         budgets = Budgets(db)
+        memory = MemoryProposer(db, user_providers.for_user, settings.memory_propose_after)
         media = MediaStore(db, settings.data_dir / "media")
         attachments = AttachmentService(
             db,
@@ -162,6 +168,7 @@ async def open_services(
             RedisRelay(settings.redis_url) if settings.redis_url else None,
             on_usage=metrics.observe_usage,
             budgets=budgets,
+            after_answer=memory.after_answer,
             attachments=attachments,
             context=ContextPolicy(settings.context_overflow, settings.answer_reserve_tokens),
             notify=push.notify,
@@ -169,6 +176,10 @@ async def open_services(
         metrics.count_running(lambda: len(jobs.running_ids()))
         await jobs.open(alone=alone)
         stack.push_async_callback(jobs.close)  # running answers end "interrupted", their text stored
+        scheduler = Scheduler(db, jobs.start, settings.scheduler_interval)
+        if settings.scheduler:
+            scheduler.start()  # its first look runs a slot missed while the server was down
+            stack.push_async_callback(scheduler.stop)  # before the jobs close (reverse order)
         usage_writer = UsageWriter(db, observer=metrics.observe_usage)
         stack.push_async_callback(usage_writer.drain)  # rows of finished /v1 requests still being written
         backups = BackupSchedule(settings)
@@ -195,6 +206,8 @@ async def open_services(
             attachments=attachments,
             voice=VoiceService(db),
             budgets=budgets,
+            memory=memory,
+            scheduler=scheduler,
             push=push,
         )
 

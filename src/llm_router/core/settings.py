@@ -157,6 +157,21 @@ class Settings(BaseSettings):
         ge=0,
         description="Make a backup every this many hours while the server runs (SQLite); 0 = off.",
     )
+    scheduler: bool = Field(
+        default=True,
+        description="Run scheduled prompts in this process (every replica may; a slot runs once).",
+    )
+    scheduler_interval: float = Field(
+        default=15.0, gt=0, le=3600, description="Seconds between the scheduler's looks for due prompts."
+    )
+    schedule_min_seconds: int = Field(
+        default=60, ge=1, description="Shortest time allowed between two runs of one scheduled prompt."
+    )
+    memory_propose_after: int = Field(
+        default=6,
+        ge=0,
+        description="Propose memories after this many new messages of a conversation (0 = only on demand).",
+    )
     backup_keep: int = Field(
         default=7,
         ge=1,

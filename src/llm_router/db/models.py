@@ -54,6 +54,7 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     role: Mapped[str] = mapped_column(String(16), default="user")  # admin | user
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    memory_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # opt-in
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -130,6 +131,10 @@ class Conversation(Base):
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     total_cost: Mapped[float] = mapped_column(Float, default=0.0)
     import_source: Mapped[str | None] = mapped_column(String(200), default=None)  # e.g. "chatgpt:<id>"
+    # the user's memories join its system prompt (set from the user's setting when it is created)
+    memory: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    memory_seen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # messages read for
+    # memory proposals so far
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

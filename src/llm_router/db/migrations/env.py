@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from llm_router.db import models_plans  # noqa: F401 (its tables join Base.metadata)
 from llm_router.db.models import Base
 from llm_router.db.search_objects import include_name
 

@@ -22,6 +22,7 @@ from llm_router.db.models import Message
 from llm_router.providers.base import ChatMessage
 from llm_router.services.chat.manager import GenerationManager
 from llm_router.services.chat.titles import title_from_prompt
+from llm_router.services.chat.turn_history import history, sent_ids
 from llm_router.services.chat.turn_input import ModelChoice, TurnPlanner
 from llm_router.services.chat.turns import (
     JobSpec,
@@ -30,8 +31,6 @@ from llm_router.services.chat.turns import (
     _params,
     _plan,
     _touch,
-    history,
-    sent_ids,
 )
 
 MIN_MODELS = 2
@@ -107,9 +106,9 @@ async def store_compare(
         specs: list[JobSpec] = []
         for name in names:
             params = _params(conversation, choice)
-            plan = _plan(
-                planner, name, conversation, params, turns, sent_ids(path)
-            )  # raises before anything is added
+            plan = _plan(  # raises before anything is added
+                planner, name, conversation, params, turns, sent_ids(path), loaded.memories
+            )
             params["compare"] = user.id
             assistant = _new_assistant(loaded, user.id, plan, params)
             assistant.device_id = device_id

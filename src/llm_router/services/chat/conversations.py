@@ -19,12 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from llm_router.core.errors import AppError, NotFound
 from llm_router.core.ids import new_id, utcnow
 from llm_router.db.engine import Database
-from llm_router.db.models import Conversation, Message
+from llm_router.db.models import Conversation, Message, User
 from llm_router.services.chat.attachments import copy_media
 from llm_router.services.chat.tree import Tree, TreeNode, window
 
 RUNNING_STATUSES = ("pending", "streaming")
-EDITABLE_FIELDS = frozenset({"title", "model", "temperature", "reasoning", "system_prompt"})
+EDITABLE_FIELDS = frozenset({"title", "model", "temperature", "reasoning", "system_prompt", "memory"})
 
 
 MessageRow = Row[Any]
@@ -237,6 +237,10 @@ async def create_conversation(
 ) -> ConversationView:
     conversation = Conversation(id=new_id(), owner_id=owner_id, device_id=device_id, **_editable(fields))
     async with db.write() as session:
+        if fields.get("memory") is None:  # a new conversation follows the owner's memory setting
+            conversation.memory = bool(
+                await session.scalar(select(User.memory_enabled).where(User.id == owner_id))
+            )
         session.add(conversation)
     return ConversationView(conversation, [])
 
@@ -245,7 +249,11 @@ def _editable(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise AppError(f"cannot change {', '.join(sorted(unknown))}")
-    return {k: ("" if k in ("title", "system_prompt") and v is None else v) for k, v in fields.items()}
+    return {
+        k: ("" if k in ("title", "system_prompt") and v is None else v)
+        for k, v in fields.items()
+        if not (k == "memory" and v is None)  # null: leave the memory switch as it is
+    }
 
 
 async def update_conversation(
@@ -338,6 +346,7 @@ def _new_conversation_from(source: Conversation, **extra: Any) -> Conversation:
         temperature=source.temperature,
         reasoning=source.reasoning,
         system_prompt=source.system_prompt,
+        memory=source.memory,  # a branch or clone keeps the memory switch
         parent_conversation_id=source.id,
         **extra,
     )

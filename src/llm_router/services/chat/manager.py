@@ -50,6 +50,9 @@ STOP_TIMEOUT = 10.0
 ProvidersOf = Callable[[str], Awaitable[ProviderRegistry]]
 """A user's view of the providers: the instance's, with the user's own keys and endpoints on top."""
 
+AnswerHook = Callable[[str, str], Awaitable[None]]
+"""Told (owner id, conversation id) after an answer completes, in the background (memory proposals)."""
+
 
 class Notify(Protocol):
     """``notify(user_id, title, body, url)``: tells a user whose app is closed (Web Push); a newer notice
@@ -72,10 +75,12 @@ class GenerationManager:
         relay: RedisRelay | None = None,
         budgets: Budgets | None = None,
         on_usage: UsageObserver | None = None,
+        after_answer: AnswerHook | None = None,
         context: ContextPolicy = DEFAULT_POLICY,
         attachments: AttachmentLoader | None = None,
         notify: Notify | None = None,
     ) -> None:
+        self.after_answer = after_answer
         self.db = db
         self.context = context  # how a history longer than the model's window is handled
         self.attachments = attachments  # swaps a turn's ``media:`` parts for the files' content
@@ -161,8 +166,16 @@ class GenerationManager:
             self.on_usage(job.usage_event)
         if job.spec.first_prompt is not None and job.final_status == "complete":
             self._spawn(self._title(job))
+        if self.after_answer is not None and job.final_status == "complete":
+            self._spawn(self._after_answer(self.after_answer, job.spec))
         if self.notify is not None and job.final_status in NOTIFY_STATUSES and not job.watched:
             self._spawn(self._announce(job, self.notify))
+
+    async def _after_answer(self, hook: AnswerHook, spec: turns.JobSpec) -> None:
+        try:
+            await hook(spec.owner_id, spec.conversation_id)
+        except Exception:  # background work never touches the answer
+            log.exception("after-answer work for conversation %s failed", spec.conversation_id)
 
     async def _announce(self, job: GenerationJob, notify: Notify) -> None:
         """Tell the user the answer is there: the conversation's title, the answer's first words."""

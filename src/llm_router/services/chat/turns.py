@@ -31,8 +31,10 @@ from llm_router.services.chat.conversations import (
     owned_message,
     tree_of,
 )
+from llm_router.services.chat.memory_prompt import memories_for, with_memory
 from llm_router.services.chat.titles import title_from_prompt
 from llm_router.services.chat.tree import Tree
+from llm_router.services.chat.turn_history import history, sent_ids
 from llm_router.services.chat.turn_input import ModelChoice, TurnInput, TurnPlanner
 from llm_router.services.routing import Plan
 
@@ -67,8 +69,9 @@ class Turn:
 class _Loaded:
     """A conversation, its messages and its tree, read inside the turn's write transaction."""
 
-    def __init__(self, conversation: Conversation, messages: list[Message]) -> None:
+    def __init__(self, conversation: Conversation, messages: list[Message], memories: list[str]) -> None:
         self.conversation = conversation
+        self.memories = memories  # what joins the system prompt (``memory_prompt``)
         self.by_id = {m.id: m for m in messages}
         self.tree: Tree = tree_of(messages)
 
@@ -95,23 +98,8 @@ async def _load(session: AsyncSession, owner_id: str, conversation_id: str) -> _
     )
     if conversation is None:
         raise NotFound("conversation not found")
-    return _Loaded(conversation, await load_messages(session, conversation_id))
-
-
-def history(path: list[Message]) -> tuple[ChatMessage, ...]:
-    """The turns sent upstream; assistant messages without any text (failed early) are left out."""
-    turns: list[ChatMessage] = []
-    for message in path:
-        if message.role == "user":
-            turns.append(ChatMessage("user", user_content(message)))
-        elif message.role == "assistant" and message.content:
-            turns.append(ChatMessage("assistant", message.content))
-    return tuple(turns)
-
-
-def sent_ids(path: list[Message]) -> list[str]:
-    """The ids of the messages ``history`` sends, in the same order."""
-    return [m.id for m in path if m.role == "user" or (m.role == "assistant" and m.content)]
+    memories = await memories_for(session, owner_id) if conversation.memory else []
+    return _Loaded(conversation, await load_messages(session, conversation_id), memories)
 
 
 def _params(conversation: Conversation, choice: ModelChoice) -> dict[str, Any]:
@@ -127,6 +115,7 @@ def _plan(
     params: dict[str, Any],
     turns: tuple[ChatMessage, ...],
     ids: list[str],
+    memories: list[str],
 ) -> Plan:
     """Plan the turn, fitted to the context window, and note the route (if any) and what was left out
     in ``params``: regenerate and continue follow the route. ``ids``: the stored messages in ``turns``."""
@@ -138,11 +127,14 @@ def _plan(
         temperature=params["temperature"],
         reasoning=reasoning,
     )
-    fitted = routing.fit(routing.plan(name, request))
+    plan, remembered = with_memory(routing.plan(name, request), memories)  # before fitting: it counts
+    fitted = routing.fit(plan)
     plan = fitted.plan
     check_plan(plan, routing.providers)  # a model that cannot see the attachments: refused, nothing stored
-    for key in ("route", "no_cloud", "attempts", "context"):  # what an earlier run of it noted
+    for key in ("route", "no_cloud", "attempts", "context", "memory"):  # what an earlier run of it noted
         params.pop(key, None)
+    if remembered:
+        params["memory"] = remembered
     if fitted.note is not None:
         params["context"] = {**fitted.note, "left_out_ids": ids[: fitted.left_out]}
     if plan.spec is not None:
@@ -220,7 +212,7 @@ async def _user_turn(
         path = loaded.path(parent_id)
         turns = (*history(path), ChatMessage("user", user_content(user)))
         name = choice.model or conversation.model
-        plan = _plan(routing, name, conversation, params, turns, sent_ids(path))
+        plan = _plan(routing, name, conversation, params, turns, sent_ids(path), loaded.memories)
         user.parts = await link_to_conversation(session, conversation.id, user.parts)
         assistant = _new_assistant(loaded, user.id, plan, params)
         assistant.device_id = device_id
@@ -316,7 +308,8 @@ async def regenerate_message(
         params = _params(conversation, choice)
         name = choice.model or _model_name(original) or conversation.model
         path = loaded.path(original.parent_id)
-        plan = _plan(routing, name, conversation, params, history(path), sent_ids(path))
+        turns = history(path)
+        plan = _plan(routing, name, conversation, params, turns, sent_ids(path), loaded.memories)
         assistant = _new_assistant(loaded, original.parent_id, plan, params)
         assistant.device_id = device_id
         _touch(conversation, 1, assistant.id)
@@ -351,7 +344,7 @@ async def continue_message(
         if message.content:
             turns = (*turns, ChatMessage("user", CONTINUE_PROMPT))
         name = _model_name(message) or conversation.model
-        plan = _plan(routing, name, conversation, params, turns, sent_ids(path))
+        plan = _plan(routing, name, conversation, params, turns, sent_ids(path), loaded.memories)
         message.params = params
         message.status = "pending"
         message.error = None

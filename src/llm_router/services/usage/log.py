@@ -95,7 +95,7 @@ class UsageWriter:
 # What a usage row's ``status`` and ``source`` can be (the values ``/api/logs`` filters accept).
 LogStatus = Literal["ok", "error", "cancelled", "interrupted"]
 # A new kind of usage row (a new surface) adds its ``source`` here, or /api/logs refuses to filter by it.
-LogSource = Literal["chat", "title", "openai", "anthropic", "images", "audio"]
+LogSource = Literal["chat", "title", "memory", "openai", "anthropic", "images", "audio"]
 
 
 class UnknownCursor(LookupError):

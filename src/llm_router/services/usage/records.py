@@ -25,7 +25,7 @@ class UsageEvent:
     """What one upstream call cost. ``cost`` is ``None`` when the price is unknown (never guessed)."""
 
     owner_id: str
-    source: str = "chat"  # chat | openai | anthropic | title
+    source: str = "chat"  # chat | openai | anthropic | title | memory (proposals)
     provider: str | None = None
     model: str | None = None
     requested_model: str | None = None
