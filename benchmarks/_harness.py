@@ -7,9 +7,11 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -69,22 +71,24 @@ class Process:
     ready_url: str | None = None
     proc: subprocess.Popen[bytes] | None = None
     started_in: float = 0.0
+    # stderr goes to a file: a pipe nobody reads fills up and stalls a chatty server (LiteLLM) mid-run
+    log: Any = None
 
     def start(self, timeout: float = 60) -> Process:
         started = time.perf_counter()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
             self.args,
             env={**os.environ, **self.env},
             cwd=self.cwd,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         if self.ready_url:
             deadline = started + timeout
             while True:
                 if self.proc.poll() is not None:
-                    err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
-                    raise RuntimeError(f"{self.args} exited: {err[-2000:]}")
+                    raise RuntimeError(f"{self.args} exited: {self.stderr_tail()}")
                 try:
                     if httpx.get(self.ready_url, timeout=1).status_code == 200:
                         break
@@ -96,6 +100,15 @@ class Process:
                 time.sleep(0.005)
         self.started_in = time.perf_counter() - started
         return self
+
+    def stderr_tail(self, size: int = 2000) -> str:
+        if self.log is None:
+            return ""
+        self.log.seek(0)
+        return str(self.log.read().decode(errors="replace")[-size:])
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
     @property
     def pid(self) -> int:
@@ -110,8 +123,9 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc and self.proc.stderr:
-            self.proc.stderr.close()
+        if self.log is not None:
+            self.log.close()
+            self.log = None
 
     def __enter__(self) -> Process:
         return self.start()

@@ -218,3 +218,22 @@ def test_look_alike_json_types_are_refused(live_server: LiveServer, content_type
         headers={"Content-Type": content_type},
     )
     assert response.status_code == 415, response.text
+
+
+def test_no_request_limit_by_default_so_an_agent_burst_is_served(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """A coding agent on the owner's token fires hundreds of calls within a minute; by default nothing
+    throttles it (the old default, 600 a minute, answered 429 to most of such a burst)."""
+    settings = make_settings(auth="password")
+    assert settings.rate_limit_per_minute == 0
+    live = start_server(create_app(settings))
+    try:
+        with httpx.Client(base_url=live.url, timeout=30) as client:
+            client.post("/api/auth/setup", json={"username": "alice", "password": "admin-password-1"})
+            token = client.post("/api/tokens", json={"name": "agent"}).json()["token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            codes = {client.get("/v1/models", headers=headers).status_code for _ in range(650)}
+        assert codes == {200}
+    finally:
+        live.stop()

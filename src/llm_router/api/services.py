@@ -217,8 +217,9 @@ def _limits(settings: Settings, db: Database) -> tuple[LoginGuard, RequestLimite
     several workers and no Redis (shared by every process either way), else in this process's memory."""
     per_minute = settings.rate_limit_per_minute
     # The rate limits keep one account or token from starving the others; with LLM_ROUTER_AUTH=none
-    # there is only the owner, and a limit would only throttle the owner's own tools.
-    limited = settings.auth != "none"
+    # there is only the owner, and a limit would only throttle the owner's own tools. Off by default
+    # (0): an agent's burst of calls on the owner's own token is the normal case, not an abuse.
+    limited = settings.auth != "none" and per_minute > 0
     if not settings.redis_url and settings.workers > 1:
         guard = LoginGuard(DatabaseFailureThrottle(db, "account"), DatabaseFailureThrottle(db, "ip"))
         return guard, DatabaseRateLimiter(db, per_minute) if limited else None, None

@@ -139,9 +139,10 @@ class Settings(BaseSettings):
         description="Comma-separated hosts/CIDRs that custom provider URLs may reach on private networks.",
     )
     rate_limit_per_minute: int = Field(
-        default=600,
-        ge=1,
-        description="Requests per minute allowed per signed-in user and per API token (429 beyond).",
+        default=0,
+        ge=0,
+        description="Requests per minute allowed per signed-in user and per API token (429 beyond); "
+        "0 (the default): no limit.",
     )
     user_keys: bool = Field(
         default=True,

@@ -1,11 +1,14 @@
-"""What every protocol module shares: one streamed call made by the official SDK, read here as server-sent
-events.
+"""What every protocol module shares: one call made with the adapter's own HTTP client, read here as
+server-sent events (or, when the client wants one whole answer, as one JSON body).
 
-The SDK makes the call (auth, base URL, retries, timeouts, its error types); the adapter only turns each
-event into ours (``StreamReader``), without the SDK building a pydantic model per chunk: parsing every
-chunk into the SDK's pydantic models was most of the router's added latency, and the adapters only need a
-few fields of each event. Every failure, before or during the stream, goes through the adapter's one
-error mapping; the response is always closed.
+The call goes out through ``passthrough.send`` (the same pool, auth headers, retry policy and error
+mapping as a forwarded request), not through the SDK's ``post``: in the profile the SDK's request
+building, option copies and response wrapping were a third of a routed call's time, and nothing in them
+is needed here. The SDK client still supplies the auth and protocol headers and its exception classes
+(``status_error`` makes the SDK's own exception, so errors map exactly as before), and serves the model
+lists (``list_models``) and other endpoints (``post_json``). The adapter turns each event into ours
+(``StreamReader``); every failure, before or during the stream, goes through the adapter's one error
+mapping; the response is always closed.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar, Protocol, TypedDict
+from typing import Any, ClassVar, Protocol
 
 import httpx2
+import orjson
 
 from llm_router.providers import errors, passthrough
 from llm_router.providers.activity import CallActivity
-from llm_router.providers.base import ChatRequest, RawRequest, StreamEvent, UpstreamError, Usage
+from llm_router.providers.base import ChatRequest, Finish, RawRequest, StreamEvent, UpstreamError, Usage
 from llm_router.providers.config import ProviderConfig, Timeouts
 
 # Both SDKs run on httpx2 (the Anthropic SDK refuses classic httpx clients), so a caller-supplied client
@@ -27,23 +31,6 @@ from llm_router.providers.config import ProviderConfig, Timeouts
 HttpClient = httpx2.AsyncClient
 CONNECT_TIMEOUT = Timeouts().connect  # the cap on connecting when a request sets its own timeout
 NO_KEY = "no-key"  # keyless local servers; an explicit value stops the SDK reading OPENAI_API_KEY
-
-
-class CallOptions(TypedDict, total=False):
-    """The part of both SDKs' per-call ``RequestOptions`` a ``ChatRequest`` decides."""
-
-    timeout: httpx2.Timeout
-    max_retries: int
-
-
-def call_options(request: ChatRequest) -> CallOptions:
-    """This request's timeout and retry count, where it sets them."""
-    options: CallOptions = {}
-    if request.timeout is not None:
-        options["timeout"] = httpx2.Timeout(request.timeout, connect=min(request.timeout, CONNECT_TIMEOUT))
-    if request.max_retries is not None:
-        options["max_retries"] = request.max_retries
-    return options
 
 
 class StreamReader(Protocol):
@@ -122,6 +109,18 @@ class SdkStreamModel:
         """Our events from a whole (non-streamed) answer."""
         raise NotImplementedError
 
+    def unstreamed(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A built (streaming) request body turned into the same request for one whole answer."""
+        return {**body, "stream": False}
+
+    @staticmethod
+    def decided(event: StreamEvent, reader: StreamReader) -> StreamEvent:
+        """A whole answer's ``Finish`` with what ``prepare`` decided (``reader.metadata``) in it."""
+        metadata = getattr(reader, "metadata", None)
+        if isinstance(event, Finish) and metadata:
+            return Finish(event.reason, {**metadata, **event.metadata}, event.logprobs)
+        return event
+
     def raw_headers(self) -> dict[str, str]:
         """What the SDK would send with every call (auth, protocol version), without its telemetry."""
         if self._raw_headers is None:
@@ -167,15 +166,23 @@ class SdkStreamModel:
                 status=400,
             )
         body, reader = self.prepare(request)
+        whole = request.raw is not None and request.raw.body.get("stream") is not True
+        if whole:  # the client wants one answer: ask for one, and read it as JSON rather than as SSE
+            body = self.unstreamed(body)
         started = time.monotonic()
-        try:
-            response: httpx2.Response = await self._client.post(
-                self.path, body=body, options=call_options(request), cast_to=httpx2.Response, stream=True
-            )
-        except Exception as exc:
-            raise self._fail(exc, request.model, mid_stream=False) from None
+        response = await passthrough.send(self, request, self.path, orjson.dumps(body))
         self.activity.succeeded()  # the server is up and took the call
         received = False
+        if whole:
+            try:
+                events: list[StreamEvent] | None = self.read_whole(orjson.loads(await response.aread()))
+            except Exception as exc:
+                raise self._fail(exc, request.model, mid_stream=True) from None
+            finally:
+                await response.aclose()
+            for event in self.closing(events, request, received=True, started=started):
+                yield self.decided(event, reader)
+            return
         try:
             async for name, data in sse_events(response):
                 for event in reader.read(name, data, response):

@@ -95,6 +95,12 @@ class OpenAIChatModel(SdkStreamModel):
     def raw_reader(self) -> _StreamState:
         return _StreamState({})
 
+    def unstreamed(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The same request for one whole answer (``stream_options`` is refused without a stream)."""
+        whole = {k: v for k, v in body.items() if k != "stream_options"}
+        whole["stream"] = False
+        return whole
+
     def read_whole(self, body: Any) -> list[StreamEvent]:
         """A whole completion read as one chunk: the message as its delta."""
         state = _StreamState({})

@@ -73,7 +73,7 @@ async def forward(model: Forwarder, request: ChatRequest, raw: RawRequest) -> As
     """The upstream's answer to the client's own body (``model`` changed): wire bytes and our events."""
     body, hide_usage = model.raw_body(raw, request.model)
     started = time.monotonic()
-    response = await _send(model, request, raw, orjson.dumps(body))
+    response = await send(model, request, raw.path or model.path, orjson.dumps(body), raw.headers)
     closing: list[StreamEvent] | None
     received = False
     try:
@@ -106,11 +106,19 @@ async def forward(model: Forwarder, request: ChatRequest, raw: RawRequest) -> As
         yield event
 
 
-async def _send(model: Forwarder, request: ChatRequest, raw: RawRequest, payload: bytes) -> httpx2.Response:
-    """POST with the SDK's retry policy (429/5xx/connection, ``retry-after`` up to a minute)."""
+async def send(
+    model: Forwarder,
+    request: ChatRequest,
+    path: str,
+    payload: bytes,
+    extra_headers: tuple[tuple[str, str], ...] = (),
+) -> httpx2.Response:
+    """POST ``payload`` to ``path`` with the adapter's pool, auth headers and the SDK's retry policy
+    (429/5xx/connection, ``retry-after`` up to a minute); the response is open (``stream=True``), any
+    failure is already mapped. Both paths, forwarded and translated, call through here."""
     client: httpx2.AsyncClient = model.http_client
-    headers = {**model.raw_headers(), **dict(raw.headers)}
-    url = model.raw_url(raw.path or model.path)
+    headers = {**model.raw_headers(), **dict(extra_headers)} if extra_headers else model.raw_headers()
+    url = model.raw_url(path)
     timeout = (
         httpx2.Timeout(request.timeout, connect=min(request.timeout, CONNECT_TIMEOUT))
         if request.timeout is not None

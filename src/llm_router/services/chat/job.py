@@ -70,6 +70,7 @@ class GenerationJob:
         self.route_run = router.run(spec.plan)
         self.final_status: str | None = None
         self.usage_event: UsageEvent | None = None  # the row stored with the answer (for metrics)
+        self.message: Message | None = None  # the row as stored when the turn started (for watchers)
 
     def stop(self, reason: StopReason) -> None:
         """Stop the upstream call (cancelling the task closes the SDK's HTTP stream)."""

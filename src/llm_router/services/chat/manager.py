@@ -140,8 +140,18 @@ class GenerationManager:
     def running_ids(self) -> list[str]:
         return list(self._jobs)
 
-    def launch(self, spec: turns.JobSpec) -> None:
+    def running_message(self, owner_id: str, message_id: str) -> Message | None:
+        """A copy of the row of an answer this process is generating for ``owner_id``, as stored when
+        its turn started: a watcher's first event needs no database read. ``None`` otherwise."""
+        job = self._jobs.get(message_id)
+        if job is None or job.message is None or job.spec.owner_id != owner_id:
+            return None
+        row = job.message
+        return Message(**{a.key: getattr(row, a.key) for a in Message.__mapper__.column_attrs})
+
+    def launch(self, spec: turns.JobSpec, message: Message | None = None) -> None:
         job = GenerationJob(spec, self.db, self.router, self.relay, self.presence)
+        job.message = message
         self._jobs[spec.message_id] = job
         job.task = asyncio.create_task(self._run(job), name=f"generate-{spec.message_id}")
 
@@ -215,7 +225,7 @@ class GenerationManager:
         stored = await turns.store_turn(self.db, planner, turn)
         if self.attachments is not None:
             stored.spec.plan = await self.attachments.resolve(turn.owner_id, stored.spec.plan)
-        self.launch(stored.spec)
+        self.launch(stored.spec, stored.assistant_message)
         return stored
 
     async def cancel(self, owner_id: str, message_id: str) -> Message:

@@ -76,7 +76,9 @@ class MessageWatch:
         self.message_id = message_id
 
     async def open(self, last_event_id: str | None) -> MessageWatch:
-        self.message = await get_message(self.db, self.owner_id, self.message_id)
+        # an answer running here is served from memory: its turn's row, then the live text
+        running = self.jobs.running_message(self.owner_id, self.message_id)
+        self.message = running or await get_message(self.db, self.owner_id, self.message_id)
         self.cursor = _Cursor(parse_last_event_id(last_event_id))
         return self
 
