@@ -330,6 +330,19 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+async def measure(stack: object, quick: bool) -> dict[str, Any]:
+    """The ``workers`` step of ``benchmarks/run.py``: routed throughput at 1, 2 and N processes, each
+    run on its own servers in a thread (the 100-user chat load stays a run of its own: ``main``)."""
+    seconds = 2.0 if quick else 8.0
+    flat: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-workers-") as tmp:
+        for n in sorted({1, 2, default_workers()}):
+            row = await asyncio.to_thread(_run_throughput, Path(tmp) / f"tp-{n}", n, seconds)
+            flat[f"req/s at {n} worker{'s' if n > 1 else ''}"] = row["rps"]
+            flat[f"p99 ms at {n} worker{'s' if n > 1 else ''}"] = row["latency_ms"]["p99"]
+    return flat
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=100)

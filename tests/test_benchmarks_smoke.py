@@ -31,6 +31,8 @@ def test_quick_benchmark_runs_and_routes_correctly(tmp_path: Path) -> None:
     assert data["streams"]["completion_rate"] == 1.0
     assert data["throughput"]["routed"]["errors"] == 0
     assert data["throughput"]["direct"]["errors"] == 0
+    assert data["workers"]["req/s at 1 worker"] > 0  # the 1, 2, N workers step ran its own servers
+    assert data["workers"]["req/s at 2 workers"] > 0
     assert "added latency p50" in result.stdout  # the table is printed with targets
     assert "≤ 0.6" in result.stdout
 

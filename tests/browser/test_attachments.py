@@ -170,7 +170,9 @@ def test_image_command_completes_options_and_shows_the_picture(
     pictures = page.locator("article.msg-assistant img.thumb")
     expect(pictures).to_have_count(2, timeout=20_000)
     expect(pictures.first).to_be_visible()
-    assert pictures.first.evaluate("img => img.complete && img.naturalWidth") == 16
+    first = pictures.first.element_handle()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=first)  # loading="lazy"
+    assert first.evaluate("img => img.naturalWidth") == 16
     expect(page.locator("article.msg-user").last).to_contain_text("/image a red kite")
     [call] = [r for r in fake_provider.requests if r.path.endswith("/images/generations")]
     assert (call.json["model"], call.json["size"], call.json["quality"], call.json["n"]) == (

@@ -66,7 +66,9 @@ def test_message_actions_live_in_a_menu_with_copy_one_tap_away(
     wait_complete(message)
     row = message.locator(".msg-actions")
     expect(row.get_by_role("button", name="copy to clipboard")).to_be_visible()
-    expect(row.get_by_role("button")).to_have_count(2)  # copy and the menu: nothing else in the way
+    # copy, read aloud (there from the first render: added later it shifted the layout) and the menu
+    expect(row.get_by_role("button")).to_have_count(3)
+    expect(row.get_by_role("button", name="read aloud")).to_be_visible()
     # the frame is light: no box around the answer, a rule on its left
     border = message.evaluate(
         "el => getComputedStyle(el).borderTopWidth + ' ' + getComputedStyle(el).borderLeftWidth"

@@ -1,6 +1,6 @@
 """Must-hold 5: Lighthouse (mobile) on the login page, the empty chat, a markdown + code conversation and a
-500-message conversation, each in the dark and the light theme: accessibility is 100 on all eight. CLS
-(target ≤ 0.02), performance, LCP and TBT are recorded.
+500-message conversation, each in the dark and the light theme: accessibility is 100 and CLS ≤ 0.02 on
+all eight. Performance, LCP and TBT are recorded.
 
 Performance, LCP and TBT are recorded (``test-artifacts/lighthouse/``, table in docs/benchmarks.md), not
 asserted: they are timings, and this machine is shared. Lighthouse is a pinned npm package installed on
@@ -196,5 +196,7 @@ def test_accessibility_is_100_on_every_page_in_both_themes(
 
     below = [r for r in results if r["accessibility"] != 100]
     assert below == [], below
-    # CLS is recorded against MAX_CLS (summary.json), not asserted: merging the attachment/voice and
-    # library work brought a 0.53 shift back on the 500-message page, still to be found (docs/benchmarks.md).
+    # CLS is layout, not timing: asserted. (A read-aloud row added under each answer once its module
+    # loaded shifted the 500-message page by 0.53; the button now sits in the action row from the start.)
+    shifted = [(r["page"], r["theme"], r["cls"]) for r in results if not r["cls_within"]]
+    assert shifted == [], shifted

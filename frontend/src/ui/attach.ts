@@ -141,12 +141,6 @@ export function mountAttach(composer: Composer, controller: Controller): void {
 
 /** What a message gets beyond its text: thumbnails of its attachments or generated pictures. */
 export function decorate(body: HTMLElement, message: Message): void {
-  if (message.role === "assistant") {
-    const read: HTMLButtonElement = button("read aloud", () => void import("./voice").then((v) => v.readAloud((body.textContent ?? "").trim(), read, {})), {
-      class: "btn read-aloud",
-    });
-    body.after(h("div", { class: "msg-voice" }, read));
-  }
   if (message.parts?.length || message.params?.kind === "image") showThumbs(body, message);
 }
 

@@ -36,6 +36,7 @@ export class MessageView implements Component {
   private readonly footer = h("div", { class: "msg-actions" });
   private message: Message;
   private readonly more: HTMLButtonElement;
+  private reader?: HTMLButtonElement;
 
   constructor(
     message: Message,
@@ -56,7 +57,7 @@ export class MessageView implements Component {
     this.more = menuButton("message actions", () => this.menuItems());
     onLongPress(this.el, this.more);
     this.update(message, true);
-    // thumbnails, read aloud: at once when the module is there (loaded before the first conversation is
+    // thumbnails: at once when the module is there (loaded before the first conversation is
     // shown), so the rows are laid out with the message rather than added under it later (a layout shift)
     if (media) media.decorate(this.body.el, message);
     else void loadMedia().then((m) => (media = m).decorate(this.body.el, message));
@@ -126,8 +127,19 @@ export class MessageView implements Component {
     // A stream cut mid-answer keeps its text: it can be continued as well as retried.
     if (m.status === "error" && m.role === "assistant" && m.content) parts.push(button("continue", () => this.actions.continue(this.message)));
     if (m.status === "error") parts.push(button("retry", () => this.actions.retry(this.message)));
+    if (m.role === "assistant" && m.status === "complete" && m.content) parts.push(this.readButton());
     parts.push(this.more);
     this.footer.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
+  }
+
+  /** Read aloud sits in the action row from the first render (added later it would shift the layout). */
+  private readButton(): HTMLButtonElement {
+    const read: HTMLButtonElement = (this.reader ??= button(
+      "read aloud",
+      () => void import("./voice").then((v) => v.readAloud((this.body.el.textContent ?? "").trim(), read, {})),
+      { class: "btn read-aloud" },
+    ));
+    return read;
   }
 
   private menuItems(): MenuItem[] {
