@@ -109,7 +109,11 @@ class Compose:
     def up(self) -> float:
         """Start the service; seconds from the container's start to its first healthy answer (cold start)."""
         self("up", "-d")
-        wait_until(self._healthy, timeout=60, interval=0.02, message="the container to answer /health")
+        try:
+            wait_until(self._healthy, timeout=60, interval=0.02, message="the container to answer /health")
+        except AssertionError as exc:  # say why: the container's own log
+            logs = self.daemon.run("logs", "--tail", "60", self.container(), check=False)
+            raise AssertionError(f"{exc}\n{logs.stdout[-4000:]}{logs.stderr[-4000:]}") from None
         healthy = time.time()
         started = self.daemon.run("inspect", "-f", "{{.State.StartedAt}}", self.container()).stdout.strip()
         whole, _, fraction = started.rstrip("Z").partition(".")

@@ -142,6 +142,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             LLM_ROUTER_WORKERS=str(workers),
             LLM_ROUTER_DATA_DIR=str(settings.data_dir.resolve()),
         )
+        os.environ[SUPERVISOR_PID] = str(os.getpid())  # the workers' parent (PID 1 in a container)
         uvicorn.run(
             "llm_router.cli.serve:worker_app",
             factory=True,
@@ -155,6 +156,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         if lock is not None:
             lock.release()
+
+
+SUPERVISOR_PID = "LLM_ROUTER_SUPERVISOR_PID"
 
 
 def worker_app() -> FastAPI:
@@ -181,7 +185,10 @@ def _die_with_parent() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
     except (OSError, AttributeError):
         return
-    if os.getppid() == 1:  # the supervisor died before the request was made
+    # the supervisor died before the request was made: the worker was re-parented. Compared with the
+    # supervisor's own pid, not with 1: in a container the supervisor *is* PID 1.
+    supervisor = os.environ.get(SUPERVISOR_PID)
+    if supervisor is not None and os.getppid() != int(supervisor):
         os.kill(os.getpid(), signal.SIGTERM)
 
 

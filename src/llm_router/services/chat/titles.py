@@ -15,7 +15,7 @@ from llm_router.db.engine import Database
 from llm_router.db.models import Conversation
 from llm_router.providers.base import ChatMessage, ChatRequest, UpstreamError, collect
 from llm_router.providers.registry import ProviderRegistry
-from llm_router.services.usage.records import UsageEvent, record_usage
+from llm_router.services.usage.records import record_background_call
 
 log = logging.getLogger(__name__)
 
@@ -68,22 +68,14 @@ async def improve_title(
     except UpstreamError as exc:
         log.info("title: %s failed (%s); keeping the first words", model.id, exc.kind)
         return
-    usage = result.usage
-    await record_usage(
+    await record_background_call(
         db,
-        UsageEvent(
-            owner_id=owner_id,
-            source="title",
-            provider=model.provider.name,
-            model=model.id,
-            conversation_id=conversation_id,
-            tokens_in=usage.input_tokens,
-            tokens_out=usage.output_tokens,
-            tokens_reasoning=usage.reasoning_tokens,
-            tokens_cached=usage.cached_tokens,
-            cost=model.price(usage),
-            latency_ms=int((time.monotonic() - started) * 1000),
-        ),
+        owner_id=owner_id,
+        source="title",
+        model=model,
+        usage=result.usage,
+        started=started,
+        conversation_id=conversation_id,
     )
     title = _clean(result.text)
     if not title:

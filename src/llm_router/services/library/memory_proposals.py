@@ -26,7 +26,7 @@ from llm_router.providers.registry import ProviderRegistry, ResolvedModel
 from llm_router.services.chat.conversations import load_messages, tree_of
 from llm_router.services.library.memory import add_proposals, existing_texts, is_enabled
 from llm_router.services.routing import NO_CLOUD_TAG
-from llm_router.services.usage.records import UsageEvent, record_usage
+from llm_router.services.usage.records import record_background_call
 
 log = logging.getLogger(__name__)
 
@@ -147,21 +147,13 @@ class MemoryProposer:
             result = await collect(model.adapter.stream(request))
         except UpstreamError as exc:
             raise AppError(f"the cheap model {model.id} failed: {exc.message}") from exc
-        usage = result.usage
-        await record_usage(
+        await record_background_call(
             self.db,
-            UsageEvent(
-                owner_id=owner_id,
-                source="memory",
-                provider=model.provider.name,
-                model=model.id,
-                conversation_id=conversation_id,
-                tokens_in=usage.input_tokens,
-                tokens_out=usage.output_tokens,
-                tokens_reasoning=usage.reasoning_tokens,
-                tokens_cached=usage.cached_tokens,
-                cost=model.price(usage),
-                latency_ms=int((time.monotonic() - started) * 1000),
-            ),
+            owner_id=owner_id,
+            source="memory",
+            model=model,
+            usage=result.usage,
+            started=started,
+            conversation_id=conversation_id,
         )
         return parse_facts(result.text)

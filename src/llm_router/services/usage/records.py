@@ -6,6 +6,7 @@ so summaries over ``usage_events`` add up to exactly what was spent.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -16,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from llm_router.core.errors import AppError
 from llm_router.db import models
 from llm_router.db.engine import Database
+from llm_router.providers.base import Usage
+from llm_router.providers.registry import ResolvedModel
 
 UsageScope = Literal["overall", "device", "conversation"]
 
@@ -64,6 +67,36 @@ async def record_usage(db: Database, event: UsageEvent) -> None:
     """Store one usage event in its own short transaction."""
     async with db.write() as session:
         add_usage(session, event)
+
+
+async def record_background_call(
+    db: Database,
+    *,
+    owner_id: str,
+    source: str,
+    model: ResolvedModel,
+    usage: Usage,
+    started: float,
+    conversation_id: str | None = None,
+) -> None:
+    """The row of a call the router makes on its own (a title, memory proposals): its own source, so the
+    dashboard shows it apart from the user's turns. ``started`` is a ``time.monotonic()`` reading."""
+    await record_usage(
+        db,
+        UsageEvent(
+            owner_id=owner_id,
+            source=source,
+            provider=model.provider.name,
+            model=model.id,
+            conversation_id=conversation_id,
+            tokens_in=usage.input_tokens,
+            tokens_out=usage.output_tokens,
+            tokens_reasoning=usage.reasoning_tokens,
+            tokens_cached=usage.cached_tokens,
+            cost=model.price(usage),
+            latency_ms=int((time.monotonic() - started) * 1000),
+        ),
+    )
 
 
 async def record_usage_batch(db: Database, events: Sequence[UsageEvent]) -> None:
