@@ -11,7 +11,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from llm_router.api.deps import CurrentUser, DatabaseDep, MediaDep
+from llm_router.api.deps import AttachmentsDep, CurrentUser, DatabaseDep, MediaDep
 from llm_router.core.ids import utcnow
 from llm_router.services.chat import export
 
@@ -96,9 +96,13 @@ class ImportReportPublic(BaseModel):
     responses={422: {"description": "Not a readable export (where it broke is in the message)"}},
 )
 async def import_conversations(
-    user: CurrentUser, db: DatabaseDep, file: Annotated[UploadFile, File()]
+    user: CurrentUser, db: DatabaseDep, attachments: AttachmentsDep, file: Annotated[UploadFile, File()]
 ) -> ImportReportPublic:
-    report = await export.import_file(db, user.id, file.file, file.filename or "upload")
+    async def restore(entry: dict[str, Any], data: bytes) -> str:
+        name = str(entry.get("file") or entry.get("id"))
+        return (await attachments.restore(user.id, data, name, str(entry.get("source") or ""))).id
+
+    report = await export.import_file(db, user.id, file.file, file.filename or "upload", restore)
     items: list[dict[str, Any]] = [
         {
             "item": r.item,

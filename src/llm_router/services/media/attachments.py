@@ -184,6 +184,16 @@ class AttachmentService:
             check_model(model, providers, encoded.mime)
         return await self.store.keep(owner_id, encoded, source="attached", conversation_id=conversation_id)
 
+    async def restore(self, owner_id: str, data: bytes, name: str, source: str) -> MediaFile:
+        """A file of an imported export, checked and re-encoded as an upload is (its source kept)."""
+        if len(data) > self.limits.max_file:
+            raise TooLarge(
+                f"{name} is {megabytes(len(data))}; the limit per file is {megabytes(self.limits.max_file)}"
+            )
+        encoded = await asyncio.to_thread(classify, data, name, self.limits.max_image_side)
+        kept = source if source in ("attached", "generated") else "attached"
+        return await self.store.keep(owner_id, encoded, source=kept)
+
     async def parts(self, owner_id: str, ids: list[str], names: dict[str, str]) -> tuple[dict[str, Any], ...]:
         """The ``Message.parts`` for attachments ``ids`` (each the caller's own, else 404)."""
         if not ids:

@@ -51,6 +51,7 @@ class ImportedConversation:
     active_leaf_key: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)  # model, temperature, reasoning, system_prompt
     notes: list[str] = field(default_factory=list)
+    media: list[dict[str, Any]] = field(default_factory=list)  # ours: the files its messages name by id
 
 
 # ---------------------------------------------------------------- helpers
@@ -144,6 +145,9 @@ def parse_ours(item: dict[str, Any]) -> ImportedConversation:
             messages=messages,
             active_leaf_key=conv.get("active_leaf_id"),
             fields={k: conv[k] for k in CONVERSATION_FIELDS if conv.get(k) is not None},
+            media=[
+                m for m in item.get("media") or [] if isinstance(m, dict) and isinstance(m.get("id"), str)
+            ],
         )
     )
 

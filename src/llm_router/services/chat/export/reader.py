@@ -7,6 +7,7 @@ A file that is not valid JSON or zip raises ``MalformedFile`` with where it brok
 
 from __future__ import annotations
 
+import contextlib
 import zipfile
 from collections.abc import Iterator
 from typing import IO, Any
@@ -87,3 +88,32 @@ def read_items(file: IO[bytes], filename: str) -> Iterator[tuple[str, Any]]:
                     yield from _json_items(entry, name)
             except (zipfile.BadZipFile, EOFError, OSError) as exc:
                 raise MalformedFile(f"{name}: could not be read from the zip ({exc})") from None
+
+
+class ArchiveFiles:
+    """The other files of an uploaded zip, read by name (``media/<sha256>.<ext>`` of our export), while
+    ``read_items`` walks its conversations (zipfile re-seeks a shared file for each reader). Nothing for a
+    JSON upload."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        file.seek(0)
+        magic = file.read(4)
+        file.seek(0)
+        self._zip: zipfile.ZipFile | None = None
+        if magic == b"PK\x03\x04":
+            with contextlib.suppress(zipfile.BadZipFile):
+                self._zip = zipfile.ZipFile(file)
+
+    def read(self, name: str, limit: int) -> bytes | None:
+        """The member's bytes; ``None`` when it is not there or larger than ``limit``."""
+        if self._zip is None:
+            return None
+        try:
+            info = self._zip.getinfo(name)
+        except KeyError:
+            return None
+        return None if info.file_size > limit else self._zip.read(info)
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
