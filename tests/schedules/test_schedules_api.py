@@ -123,3 +123,31 @@ def test_an_unknown_model_is_refused_when_saved_and_a_failed_run_shows_its_reaso
     assert last["status"] == "error"
     assert last["error"] == answer["error"]
     assert last["error"]
+
+
+def test_a_schedule_made_from_a_preset_runs_with_its_model_and_system_prompt(
+    api: httpx.Client, fake_provider: FakeProvider
+) -> None:
+    preset = api.post(
+        "/api/presets",
+        json={"name": "terse", "model": OPENAI_BIG, "temperature": 0.2, "system_prompt": "One line only."},
+    )
+    assert preset.status_code in (200, 201), preset.text
+    schedule = _create(api, preset_id=preset.json()["id"], name="Terse brief").json()
+    assert schedule["model"] == OPENAI_BIG  # the preset's model, as no model was named
+    conversation = api.get(f"/api/conversations/{schedule['conversation_id']}").json()
+    assert (conversation["system_prompt"], conversation["temperature"]) == ("One line only.", 0.2)
+
+    fake_provider.requests.clear()
+    ran = api.post(f"/api/schedules/{schedule['id']}/run").json()
+    answer = wait_final(api, ran["last"]["message_id"])
+    assert answer["status"] == "complete"
+    [request] = [r.json for r in fake_provider.requests if r.json and "messages" in r.json]
+    assert request["model"] == OPENAI_BIG
+    assert request["messages"][0] == {"role": "system", "content": "One line only."}
+    assert request["temperature"] == 0.2
+
+    # someone else's personal preset (or none at all) is not found: nothing is scheduled
+    missing = _create(api, preset_id="0" * 26)
+    assert missing.status_code == 404, missing.text
+    assert len(api.get("/api/schedules").json()) == 1

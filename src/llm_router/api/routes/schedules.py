@@ -3,6 +3,7 @@ delete). Each runs as a turn of its own conversation; see ``services/schedules``
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Literal
 
@@ -11,6 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from llm_router.api.deps import CurrentUser, DatabaseDep, Services
 from llm_router.api.services import AppServices
+from llm_router.db.models import Preset
+from llm_router.services.chat import conversations
+from llm_router.services.library import entries, presets
+from llm_router.services.library.entries import Actor
 from llm_router.services.schedules import SIMPLE_FORMS, ScheduleFields, ScheduleView, describe
 from llm_router.services.schedules import store as schedules
 
@@ -36,6 +41,11 @@ class ScheduleCreate(BaseModel):
         default="once", description="A run missed while the server was down: run it once at start, or skip it"
     )
     paused: bool = False
+    preset_id: str | None = Field(
+        default=None,
+        description="A preset (yours or the instance's): its model, reasoning, temperature and system prompt "
+        "become the schedule conversation's; `model` given here wins over the preset's",
+    )
 
 
 class ScheduleUpdate(BaseModel):
@@ -106,7 +116,7 @@ async def _check_model(services: AppServices, owner_id: str, model: str | None) 
 
 
 def _fields(body: ScheduleCreate | ScheduleUpdate) -> ScheduleFields:
-    data = body.model_dump(exclude_unset=True)
+    data = body.model_dump(exclude_unset=True, exclude={"preset_id"})
     return ScheduleFields(
         **{k: v for k, v in data.items() if v is not None},
         clear_model="model" in data and data["model"] is None,
@@ -120,9 +130,20 @@ async def list_schedules(user: CurrentUser, db: DatabaseDep) -> list[SchedulePub
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Schedule a prompt")
 async def create_schedule(body: ScheduleCreate, user: CurrentUser, services: Services) -> SchedulePublic:
-    await _check_model(services, user.id, body.model)
+    preset = None
+    if body.preset_id is not None:  # someone else's personal preset: 404, as everywhere
+        preset = await entries.get_entry(
+            services.db, Actor(user.id, user.role == "admin"), Preset, body.preset_id
+        )
+    fields = _fields(body)
+    if preset is not None and fields.model is None:
+        fields = replace(fields, model=preset.model)
+    await _check_model(services, user.id, fields.model)
     min_seconds = services.settings.schedule_min_seconds
-    view = await schedules.create_schedule(services.db, user.id, _fields(body), min_seconds)
+    view = await schedules.create_schedule(services.db, user.id, fields, min_seconds)
+    if preset is not None and view.schedule.conversation_id is not None:
+        settings = {k: v for k, v in presets.conversation_fields(preset).items() if k != "model"}
+        await conversations.update_conversation(services.db, user.id, view.schedule.conversation_id, settings)
     return SchedulePublic.of(view)
 
 
