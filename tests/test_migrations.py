@@ -6,7 +6,7 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from llm_router.db import models_plans  # noqa: F401 (its tables join Base.metadata)
 from llm_router.db.engine import Database
@@ -41,3 +41,24 @@ async def test_upgrade_is_idempotent_and_keeps_one_owner(database_url: str) -> N
         assert [(u.id, u.role) for u in users] == [(OWNER_USER_ID, "admin")]
     finally:
         await db.dispose()
+
+
+async def test_every_search_trigger_survives_the_migrations(database_url: str) -> None:
+    """A migration that rebuilds ``conversations`` or ``messages`` (an Alembic batch copy on SQLite)
+    silently drops the triggers that keep the search index in step: titles stop being found."""
+    if not database_url.startswith("sqlite"):
+        return  # PostgreSQL indexes through generated columns, which a migration cannot lose this way
+    db = Database(database_url)
+    try:
+        async with db.read() as session:
+            rows = await session.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+            triggers = {name for (name,) in rows}
+        expected = {
+            f"{fts}_after_{event}" for fts in ("messages_fts", "conversations_fts") for event in EVENTS
+        }
+        assert expected <= triggers, sorted(expected - triggers)
+    finally:
+        await db.dispose()
+
+
+EVENTS = ("insert", "delete", "update")

@@ -10,6 +10,7 @@ from llm_router.testing import FakeProvider
 from llm_router.testing.script import Behaviour
 from tests.browser.conftest import DESKTOP, PHONE, PageFactory, screenshot
 from tests.browser.helpers import assistant, send, wait_complete
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -85,8 +86,15 @@ def test_a_saved_prompt_with_two_variables_is_filled_and_sent(
     with page.expect_response("**/api/presets"):  # the names /p completes load once the chat is idle
         page.reload()
     prompt = page.get_by_label("message", exact=True)
-    prompt.press_sequentially("/p tr")
-    expect(page.locator("#command-popup .popup-item .label").first).to_have_text("translate")
+    first = page.locator("#command-popup .popup-item .label").first
+
+    def completes() -> bool:  # the names arrive once both lists are read, a moment after the responses
+        prompt.fill("")
+        prompt.press_sequentially("/p tr")
+        first.wait_for()
+        return first.text_content() == "translate"
+
+    wait_until(completes, timeout=20, interval=0.3, message="/p to complete the saved prompt's name")
     prompt.fill("/p translate")
     page.get_by_role("button", name="send", exact=True).click()
     form = page.locator("form.fill")

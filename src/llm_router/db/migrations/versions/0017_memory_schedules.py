@@ -40,13 +40,15 @@ def _conversation() -> sa.Column[str]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("memory_enabled", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-    with op.batch_alter_table("conversations", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("memory", sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column("memory_seen", sa.Integer(), server_default="0", nullable=False))
+    # Plain ADD COLUMN, never a batch copy: on SQLite a batch rebuilds the table, and a rebuilt
+    # ``conversations`` loses the triggers that keep its titles' search index (0002) in step.
+    op.add_column(
+        "users", sa.Column("memory_enabled", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column(
+        "conversations", sa.Column("memory", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column("conversations", sa.Column("memory_seen", sa.Integer(), server_default="0", nullable=False))
     op.create_table(
         "memories",
         sa.Column("id", sa.String(length=32), primary_key=True),
@@ -92,8 +94,10 @@ def downgrade() -> None:
     op.drop_index("ix_memories_owner_status", table_name="memories")
     op.drop_index("ix_memories_owner_id", table_name="memories")
     op.drop_table("memories")
-    with op.batch_alter_table("conversations", schema=None) as batch_op:
-        batch_op.drop_column("memory_seen")
-        batch_op.drop_column("memory")
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("memory_enabled")
+    # DROP COLUMN in place (SQLite ≥ 3.35 has it): a batch copy would lose the search triggers
+    for table, column in (
+        ("conversations", "memory_seen"),
+        ("conversations", "memory"),
+        ("users", "memory_enabled"),
+    ):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
