@@ -100,6 +100,10 @@ def test_finished_answer_is_pushed_while_no_page_is_open_and_the_notice_opens_it
             page.goto(f"/#/c/{conversation['id']}")
             expect(page.get_by_text("the answer").first).to_be_visible()  # the page watches the stream
             page.close()  # the app is closed while the answer is still running
+            presence = app_server.app.state.services.jobs.presence
+            wait_until(  # the server has seen the stream end (else the answer ends "in front of" the page)
+                lambda: not presence.is_watched(conversation["id"]), message="the server to see the page gone"
+            )
 
             fake_provider.wait_until_paused()
             fake_provider.release()
