@@ -28,6 +28,7 @@ from llm_router.providers.base import (
 from llm_router.providers.config import ProviderConfig
 from llm_router.providers.pricing import cost_of
 from llm_router.providers.registry import ProviderRegistry
+from llm_router.providers.upstream import HttpClients
 from llm_router.testing import anthropic_wire
 from llm_router.testing.fake_provider import FakeProvider
 from llm_router.testing.script import Behaviour, FakeToolCall, FakeUsage
@@ -204,17 +205,24 @@ async def test_non_streaming_callers_collect_the_same_stream(
     assert fake_provider.requests[-1].json["max_tokens"] == 2
 
 
-async def test_a_caller_supplied_http_client_carries_the_traffic(fake_provider: FakeProvider) -> None:
-    """The security layer passes its own client (an ``httpx2`` one, like the SDKs') for user endpoints."""
+async def test_caller_supplied_clients_carry_the_traffic(fake_provider: FakeProvider) -> None:
+    """The security layer passes its own clients for user endpoints: the SDK's (an ``httpx2`` one) for
+    model lists, and a guard the hot path's pool asks before it connects."""
     seen: list[tuple[str, str]] = []
     made_for: list[str] = []
+    asked: list[str] = []
 
     async def record(request: httpx2.Request) -> None:
         seen.append((request.method, request.url.path))
 
-    def factory(config: ProviderConfig) -> httpx2.AsyncClient:
+    class Guard:
+        async def addresses(self, host: str, port: int) -> list[str]:
+            asked.append(host)
+            return [host]
+
+    def factory(config: ProviderConfig) -> HttpClients:
         made_for.append(config.name)
-        return httpx2.AsyncClient(event_hooks={"request": [record]})
+        return HttpClients(httpx2.AsyncClient(event_hooks={"request": [record]}), Guard())
 
     registry = ProviderRegistry(
         [
@@ -231,7 +239,9 @@ async def test_a_caller_supplied_http_client_carries_the_traffic(fake_provider: 
                 resolved.adapter.stream(ChatRequest(model=model, messages=(ChatMessage("user", "hi"),)))
             )
             assert result.text == "Echo: hi"
+            await registry.adapter(resolved.provider.name).list_models()
     finally:
         await registry.aclose()
     assert made_for == ["openai", "anthropic"]
-    assert seen == [("POST", "/v1/chat/completions"), ("POST", "/v1/messages")]
+    assert asked == ["127.0.0.1", "127.0.0.1"]  # the fake's host, once per adapter (a literal: fixed)
+    assert [path for _, path in seen] == ["/v1/models", "/v1/models"]

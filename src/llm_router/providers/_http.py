@@ -25,18 +25,18 @@ from llm_router.providers import errors, passthrough
 from llm_router.providers.activity import CallActivity
 from llm_router.providers.base import ChatRequest, Finish, RawRequest, StreamEvent, UpstreamError, Usage
 from llm_router.providers.config import ProviderConfig, Timeouts
+from llm_router.providers.upstream import HttpClients, Upstream, UpstreamResponse
 
-# Both SDKs run on httpx2 (the Anthropic SDK refuses classic httpx clients), so a caller-supplied client
-# (e.g. an SSRF-guarding transport for user-entered endpoints) is an httpx2 one.
+# Both SDKs run on httpx2 (the Anthropic SDK refuses classic httpx clients), so a caller-supplied SDK
+# client (e.g. an SSRF-guarding transport for user-entered endpoints) is an httpx2 one.
 HttpClient = httpx2.AsyncClient
-CONNECT_TIMEOUT = Timeouts().connect  # the cap on connecting when a request sets its own timeout
 NO_KEY = "no-key"  # keyless local servers; an explicit value stops the SDK reading OPENAI_API_KEY
 
 
 class StreamReader(Protocol):
     """One call's stream, event by event; remembers what only arrives at the end."""
 
-    def read(self, name: bytes, data: bytes, response: httpx2.Response) -> list[StreamEvent]:
+    def read(self, name: bytes, data: bytes, response: UpstreamResponse) -> list[StreamEvent]:
         """Our events for one SSE event; an error event raises what the SDK's own stream would."""
         ...
 
@@ -60,10 +60,11 @@ class SdkStreamModel:
         self,
         config: ProviderConfig,
         *,
-        http_client: HttpClient | None = None,
+        http_client: HttpClients | None = None,
         max_retries: int = 2,
         timeouts: Timeouts | None = None,
     ) -> None:
+        clients = http_client or HttpClients()
         self.provider = config.name
         self.config = config
         self.max_retries = max_retries
@@ -71,8 +72,10 @@ class SdkStreamModel:
         self.activity = CallActivity()
         # read (and write, pool) is the longest silence allowed, not a cap on the whole answer
         timeout = httpx2.Timeout(self.timeouts.read, connect=self.timeouts.connect)
-        # one HTTP client for the SDK and for pass-through (``passthrough.forward``): one pool, one guard
-        self.http_client = http_client or httpx2.AsyncClient(
+        # the hot path (``passthrough.send``, both paths) has its own pool and the same guard
+        self.upstream = Upstream(self.timeouts, clients.guard)
+        # the SDK's client: model lists, other endpoints, the catalog's window probe
+        self.http_client = clients.sdk or httpx2.AsyncClient(
             timeout=timeout,
             limits=httpx2.Limits(max_connections=1000, max_keepalive_connections=100),
             follow_redirects=True,  # as the SDKs' own default client
@@ -175,11 +178,11 @@ class SdkStreamModel:
         received = False
         if whole:
             try:
-                events: list[StreamEvent] | None = self.read_whole(orjson.loads(await response.aread()))
+                events: list[StreamEvent] | None = self.read_whole(orjson.loads(await response.read()))
             except Exception as exc:
                 raise self._fail(exc, request.model, mid_stream=True) from None
             finally:
-                await response.aclose()
+                response.close()
             for event in self.closing(events, request, received=True, started=started):
                 yield self.decided(event, reader)
             return
@@ -191,7 +194,7 @@ class SdkStreamModel:
         except Exception as exc:
             raise self._fail(exc, request.model, mid_stream=True) from None
         finally:
-            await response.aclose()
+            response.close()  # a client gone mid-stream (cancelled here) drops the upstream connection
         for event in self.closing(reader.end(), request, received=received, started=started):
             yield event
 
@@ -248,6 +251,7 @@ class SdkStreamModel:
             raise self._fail(exc, model, mid_stream=False) from None
 
     async def aclose(self) -> None:
+        await self.upstream.aclose()
         await self._client.close()
 
     def _fail(self, exc: Exception, model: str, *, mid_stream: bool) -> UpstreamError:
@@ -255,14 +259,14 @@ class SdkStreamModel:
         return errors.log_failure(self.log, exc, error, self.sdk_errors, mid_stream=mid_stream)
 
 
-async def sse_events(response: httpx2.Response) -> AsyncIterator[tuple[bytes, bytes]]:
-    """Server-sent events read straight from the SDK's raw HTTP response: ``(event, data)`` of each
+async def sse_events(response: UpstreamResponse) -> AsyncIterator[tuple[bytes, bytes]]:
+    """Server-sent events read straight from the upstream's response: ``(event, data)`` of each
     event; ``event`` is empty when the server names none, multi-line data is joined with newlines. Lines
     end in LF or CRLF (what every LLM API sends)."""
     buffer = b""
     event = b""
     data: list[bytes] = []
-    async for chunk in response.aiter_bytes():
+    async for chunk in response.chunks():
         buffer += chunk
         *lines, buffer = buffer.split(b"\n")
         for line in lines:

@@ -13,7 +13,6 @@ import logging
 from typing import Any
 
 import anthropic
-import httpx2
 import orjson
 
 from llm_router.providers import errors
@@ -33,6 +32,7 @@ from llm_router.providers.base import (
     Usage,
 )
 from llm_router.providers.capabilities import THINKING_BUDGETS, Capabilities, capabilities_for, nearest_effort
+from llm_router.providers.upstream import UpstreamResponse
 
 log = logging.getLogger(__name__)
 
@@ -232,14 +232,14 @@ def _json_object(call: Any) -> Any:
 # ---------------------------------------------------------------- the stream
 
 
-def _event(name: bytes, data: bytes, response: httpx2.Response) -> dict[str, Any]:
+def _event(name: bytes, data: bytes, response: UpstreamResponse) -> dict[str, Any]:
     """One event's payload; an ``error`` event raises what the SDK's own stream would."""
     if name == b"error":
         try:
             body: object = orjson.loads(data)
         except orjson.JSONDecodeError:
             body = data.decode(errors="replace")
-        raise anthropic.APIStatusError(str(body), response=response, body=body)
+        raise anthropic.APIStatusError(str(body), response=response.as_httpx(), body=body)
     event = orjson.loads(data)
     if not isinstance(event, dict):
         raise TypeError("a stream event is not a JSON object")
@@ -257,7 +257,7 @@ class _StreamState:
         self.thinking_tokens = 0
         self.tool_index: dict[int, int] = {}  # content block index -> tool call index
 
-    def read(self, name: bytes, data: bytes, response: httpx2.Response) -> list[StreamEvent]:
+    def read(self, name: bytes, data: bytes, response: UpstreamResponse) -> list[StreamEvent]:
         if not name or name == b"ping":
             return []
         return self._on_event(_event(name, data, response))

@@ -12,12 +12,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import httpx2
 import openai
 import orjson
 
 from llm_router.providers import errors
-from llm_router.providers._http import HttpClient, SdkStreamModel
+from llm_router.providers._http import SdkStreamModel
 from llm_router.providers.base import (
     ChatMessage,
     ChatRequest,
@@ -35,6 +34,7 @@ from llm_router.providers.base import (
 )
 from llm_router.providers.capabilities import Capabilities, capabilities_for, nearest_effort
 from llm_router.providers.config import ProviderConfig, Timeouts
+from llm_router.providers.upstream import HttpClients, UpstreamResponse
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class OpenAIChatModel(SdkStreamModel):
         self,
         config: ProviderConfig,
         *,
-        http_client: HttpClient | None = None,
+        http_client: HttpClients | None = None,
         max_retries: int = 2,
         timeouts: Timeouts | None = None,
     ) -> None:
@@ -219,7 +219,7 @@ def _as_delta(choice: dict[str, Any]) -> dict[str, Any]:
     return {**message, "tool_calls": calls}
 
 
-def _chunk(data: bytes, response: httpx2.Response) -> dict[str, Any]:
+def _chunk(data: bytes, response: UpstreamResponse) -> dict[str, Any]:
     """One ``data:`` payload; an error object in the stream raises what the SDK's own stream would."""
     chunk = orjson.loads(data)
     if not isinstance(chunk, dict):
@@ -228,7 +228,7 @@ def _chunk(data: bytes, response: httpx2.Response) -> dict[str, Any]:
         message = error.get("message") if isinstance(error, dict) else None
         if not isinstance(message, str) or not message:
             message = "An error occurred during streaming"
-        raise openai.APIError(message, response.request, body=error)
+        raise openai.APIError(message, response.as_httpx().request, body=error)
     return chunk
 
 
@@ -242,7 +242,7 @@ class _StreamState:
         self.logprobs: list[float] | None = None
         self.done = False  # ``[DONE]`` seen
 
-    def read(self, name: bytes, data: bytes, response: httpx2.Response) -> list[StreamEvent]:
+    def read(self, name: bytes, data: bytes, response: UpstreamResponse) -> list[StreamEvent]:
         if self.done:
             return []  # read to the end, so the connection goes back to the pool
         if data.startswith(b"[DONE]"):

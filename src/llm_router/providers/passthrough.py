@@ -26,11 +26,11 @@ import orjson
 
 from llm_router.providers import errors
 from llm_router.providers.base import ChatRequest, RawRequest, StreamEvent, UpstreamError, WireBytes
-from llm_router.providers.config import Timeouts
+from llm_router.providers.upstream import Upstream, UpstreamResponse
 
 
 class Reader(Protocol):
-    def read(self, name: bytes, data: bytes, response: httpx2.Response) -> list[StreamEvent]: ...
+    def read(self, name: bytes, data: bytes, response: UpstreamResponse) -> list[StreamEvent]: ...
     def end(self) -> list[StreamEvent] | None: ...
 
 
@@ -39,7 +39,7 @@ class Forwarder(Protocol):
 
     provider: str
     max_retries: int
-    http_client: httpx2.AsyncClient
+    upstream: Upstream
 
     @property
     def path(self) -> str: ...
@@ -66,7 +66,6 @@ class Forwarder(Protocol):
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 MAX_RETRY_AFTER = 60.0  # seconds; like the SDKs, a longer wait is not waited for
-CONNECT_TIMEOUT = Timeouts().connect  # the cap on connecting when a request sets its own timeout
 
 
 async def forward(model: Forwarder, request: ChatRequest, raw: RawRequest) -> AsyncIterator[StreamEvent]:
@@ -78,7 +77,7 @@ async def forward(model: Forwarder, request: ChatRequest, raw: RawRequest) -> As
     received = False
     try:
         if body.get("stream") is not True:
-            data = await response.aread()
+            data = await response.read()
             events = model.read_whole(orjson.loads(data))
             yield WireBytes(data)
             for event in events:
@@ -101,7 +100,7 @@ async def forward(model: Forwarder, request: ChatRequest, raw: RawRequest) -> As
     except Exception as exc:
         raise model._fail(exc, request.model, mid_stream=True) from None
     finally:
-        await response.aclose()
+        response.close()  # a client gone mid-stream (cancelled here) drops the upstream connection
     for event in model.closing(closing, request, received=received, started=started, via=" (pass-through)"):
         yield event
 
@@ -112,39 +111,37 @@ async def send(
     path: str,
     payload: bytes,
     extra_headers: tuple[tuple[str, str], ...] = (),
-) -> httpx2.Response:
-    """POST ``payload`` to ``path`` with the adapter's pool, auth headers and the SDK's retry policy
-    (429/5xx/connection, ``retry-after`` up to a minute); the response is open (``stream=True``), any
-    failure is already mapped. Both paths, forwarded and translated, call through here."""
-    client: httpx2.AsyncClient = model.http_client
+) -> UpstreamResponse:
+    """POST ``payload`` to ``path`` with the adapter's pool (``upstream``), auth headers and the SDK's
+    retry policy (429/5xx/connection, ``retry-after`` up to a minute); the response is open, any failure
+    is already mapped. Both paths, forwarded and translated, call through here."""
     headers = {**model.raw_headers(), **dict(extra_headers)} if extra_headers else model.raw_headers()
     url = model.raw_url(path)
-    timeout = (
-        httpx2.Timeout(request.timeout, connect=min(request.timeout, CONNECT_TIMEOUT))
-        if request.timeout is not None
-        else client.timeout
-    )
     retries = request.max_retries if request.max_retries is not None else model.max_retries
     attempt = 0
     while True:
         try:
-            built = client.build_request("POST", url, content=payload, headers=headers, timeout=timeout)
-            response = await client.send(built, stream=True)
+            response = await model.upstream.post(url, payload, headers, request.timeout)
         except httpx2.TransportError as exc:
             if attempt < retries:
                 await asyncio.sleep(_backoff(attempt, None))
                 attempt += 1
                 continue
             raise model._fail(exc, request.model, mid_stream=False) from None
-        if response.status_code < 400:
+        if response.status < 400:
             return response
-        await response.aread()
-        await response.aclose()
-        if attempt < retries and response.status_code in RETRY_STATUSES:
+        try:
+            content = await response.read()
+        except httpx2.TransportError as exc:  # the error answer broke off: a failed attempt like any
+            content = str(exc).encode()
+        finally:
+            response.close()
+        if attempt < retries and response.status in RETRY_STATUSES:
             await asyncio.sleep(_backoff(attempt, response.headers))
             attempt += 1
             continue
-        raise model._fail(model.status_error(response), request.model, mid_stream=False) from None
+        error = model.status_error(response.as_httpx(content))
+        raise model._fail(error, request.model, mid_stream=False) from None
 
 
 def _backoff(attempt: int, headers: Any) -> float:
@@ -159,14 +156,14 @@ def _usage_only(data: bytes) -> bool:
     return b'"choices":[]' in data or b'"choices": []' in data
 
 
-async def sse_blocks(response: httpx2.Response) -> AsyncIterator[tuple[bytes, bytes, bytes]]:
+async def sse_blocks(response: UpstreamResponse) -> AsyncIterator[tuple[bytes, bytes, bytes]]:
     """Each server-sent event as ``(raw bytes with its blank line, event name, data)``; comments and
     ``id:`` lines stay in the raw bytes. Lines end in LF or CRLF."""
     buffer = b""
     raw: list[bytes] = []
     event = b""
     data: list[bytes] = []
-    async for chunk in response.aiter_bytes():
+    async for chunk in response.chunks():
         buffer += chunk
         *lines, buffer = buffer.split(b"\n")
         for line in lines:

@@ -13,11 +13,10 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from llm_router.core.errors import AppError
 from llm_router.core.settings import Settings
-from llm_router.providers._http import HttpClient
 from llm_router.providers.activity import CallActivity
 from llm_router.providers.base import ChatModel, ReasoningLevel, Usage
 from llm_router.providers.capabilities import Capabilities, capabilities_for, fallback_models
@@ -27,7 +26,10 @@ from llm_router.providers.protocols import PROTOCOLS
 from llm_router.providers.vendors import VENDORS
 from llm_router.providers.windows import window_of
 
-HttpClientFactory = Callable[[ProviderConfig], HttpClient]
+if TYPE_CHECKING:  # the HTTP modules (aiohttp, httpx2) load with the first protocol module
+    from llm_router.providers.upstream import HttpClients
+
+HttpClientFactory = Callable[[ProviderConfig], "HttpClients"]
 
 BARE_ID_PROVIDERS = frozenset(v.name for v in VENDORS if v.bare_ids)
 FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
