@@ -13,8 +13,10 @@ import httpx2
 import pytest
 
 from llm_router.core.errors import AppError
+from llm_router.providers.config import Timeouts
+from llm_router.providers.upstream import Upstream
 from llm_router.services.keys.ssrf import AddressPolicy, BlockedAddress, check_base_url, normalize_ip
-from llm_router.services.keys.ssrf_client import guarded_client
+from llm_router.services.keys.ssrf_client import ConnectGuard, guarded_client
 
 NOTHING_ALLOWED = AddressPolicy()
 REFUSED_URLS = [
@@ -99,6 +101,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b'{"ok": true}')
 
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.do_GET()
+
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
 
@@ -169,3 +175,52 @@ def test_the_keys_api_refuses_bad_urls_with_a_message(admin: httpx.Client, url: 
     )
     assert response.status_code == 422
     assert response.json()["error"]["message"]
+
+
+# ---------------------------------------------------------------- the hot path's client (aiohttp)
+
+
+def _post(policy: AddressPolicy, url: str) -> tuple[int, bytes]:
+    """One call through the pool a user-entered endpoint's adapter gets (``Upstream`` + ``ConnectGuard``)."""
+
+    async def run() -> tuple[int, bytes]:
+        upstream = Upstream(Timeouts(connect=5, read=5), ConnectGuard(policy))
+        try:
+            response = await upstream.post(url, b"{}", {"Content-Type": "application/json"})
+            try:
+                return response.status, await response.read()
+            finally:
+                response.close()
+        finally:
+            await upstream.aclose()
+
+    return asyncio.run(run())
+
+
+# what gets past the save-time form check and must be stopped when connecting
+CONNECT_REFUSED = [
+    u for u in REFUSED_URLS if u.startswith("http://") and "@" not in u and u != "http:///nohost"
+]
+
+
+@pytest.mark.parametrize("url", CONNECT_REFUSED)
+def test_the_hot_path_refuses_what_the_policy_refuses(url: str) -> None:
+    with pytest.raises(httpx2.ConnectError, match="LLM_ROUTER_ALLOWED_PRIVATE_HOSTS|never allowed"):
+        _post(NOTHING_ALLOWED, url)
+
+
+def test_the_hot_path_checks_the_resolved_address_and_honours_the_allowlist(local_http: str) -> None:
+    port = local_http.rsplit(":", 1)[1]
+    # a name (asked through the pool's resolver) and a literal (checked before the call) alike
+    for url in (f"http://localhost:{port}/", f"{local_http}/"):
+        with pytest.raises(httpx2.ConnectError, match="LLM_ROUTER_ALLOWED_PRIVATE_HOSTS"):
+            _post(NOTHING_ALLOWED, url)
+    allowed = AddressPolicy.from_entries(["127.0.0.1", "localhost"])
+    assert _post(allowed, f"{local_http}/") == (200, b'{"ok": true}')
+    assert _post(allowed, f"http://localhost:{port}/") == (200, b'{"ok": true}')
+
+
+def test_the_hot_path_hands_a_redirect_back(local_http: str) -> None:
+    allowed = AddressPolicy.from_entries(["127.0.0.1"])
+    status, _ = _post(allowed, f"{local_http}/redirect")
+    assert status == 302  # not followed to the metadata address it points at

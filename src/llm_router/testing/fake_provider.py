@@ -149,6 +149,11 @@ class FakeProvider:
         """Block until ``count`` streams are paused (their first K pieces are sent)."""
         self._wait_for(lambda: self.state.gate.paused >= count, timeout, f"{count} paused stream(s)")
 
+    def wait_until_none_paused(self, timeout: float = 30.0) -> None:
+        """Block until no stream is paused: released, or its client hung up (a paused stream watches
+        its connection and stops when the client closes it)."""
+        self._wait_for(lambda: self.state.gate.paused == 0, timeout, "paused streams end")
+
     def wait_for_requests(self, count: int, timeout: float = 30.0) -> list[RecordedRequest]:
         """Block until ``count`` requests have arrived, e.g. from a background job; returns them all."""
         self._wait_for(lambda: len(self.requests) >= count, timeout, f"{count} request(s)")

@@ -126,6 +126,7 @@ def _record(state: FakeState, request: Request, body: Any, prompt: Prompt | None
             model=prompt.model if prompt else None,
             images=prompt.images if prompt else [],
             api_key=presented_key(request),
+            peer=f"{request.client.host}:{request.client.port}" if request.client else None,
         )
     )
 

@@ -118,6 +118,7 @@ class RecordedRequest:
     model: str | None = None
     images: list[str] = field(default_factory=list)  # image URLs / data URLs found in the messages
     api_key: str | None = field(default=None, repr=False)
+    peer: str | None = None  # the client's address and port: one per connection (keep-alive shows)
 
 
 @dataclass(frozen=True, slots=True)
