@@ -205,7 +205,7 @@ CONNECT_REFUSED = [
 
 @pytest.mark.parametrize("url", CONNECT_REFUSED)
 def test_the_hot_path_refuses_what_the_policy_refuses(url: str) -> None:
-    with pytest.raises(httpx2.ConnectError, match="LLM_ROUTER_ALLOWED_PRIVATE_HOSTS|never allowed"):
+    with pytest.raises(httpx2.ConnectError, match=r"LLM_ROUTER_ALLOWED_PRIVATE_HOSTS|never allowed"):
         _post(NOTHING_ALLOWED, url)
 
 
