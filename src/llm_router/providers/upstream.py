@@ -175,7 +175,12 @@ class Upstream:
                 resolver=_GuardedResolver(self.guard) if self.guard is not None else None,
             )
             self._session = aiohttp.ClientSession(
-                connector=connector, timeout=self.timeout, trust_env=False, auto_decompress=True
+                connector=connector,
+                timeout=self.timeout,
+                trust_env=False,  # no proxy from the environment, as the guarded httpx2 client
+                auto_decompress=True,
+                # one pool serves every user: a cookie one upstream answer sets is not sent with the next
+                cookie_jar=aiohttp.DummyCookieJar(),
             )
             self._loop = loop
         return self._session
