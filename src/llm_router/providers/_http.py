@@ -88,6 +88,7 @@ class SdkStreamModel:
             http_client=self.http_client,
         )
         self._raw_headers: dict[str, str] | None = None
+        self._urls: dict[str, str] = {}
 
     def prepare(self, request: ChatRequest) -> tuple[dict[str, Any], StreamReader]:
         """The request body and a reader for its stream."""
@@ -136,7 +137,10 @@ class SdkStreamModel:
         return self._raw_headers
 
     def raw_url(self, path: str) -> str:
-        return str(self._client.base_url).rstrip("/") + path
+        url = self._urls.get(path)
+        if url is None:  # the SDK's base URL does not change; building its string was 1 % of a call
+            url = self._urls[path] = str(self._client.base_url).rstrip("/") + path
+        return url
 
     def status_error(self, response: httpx2.Response) -> Exception:
         """The SDK's own exception for an error response (already read), so it maps as usual."""
