@@ -58,6 +58,9 @@ class Stack:
             "LLM_ROUTER_PORT": str(self.app_port),
             "LLM_ROUTER_LOG_LEVEL": "WARNING",
             "LLM_ROUTER_PROVIDERS_FILE": str(workdir / "providers.yaml"),
+            # one process, as the targets are stated (the default is one worker per core): with a
+            # supervisor in front, the CPU read around each call would be the supervisor's, ≈ 0
+            "LLM_ROUTER_WORKERS": "1",
             "OPENAI_API_KEY": "",
             "ANTHROPIC_API_KEY": "",
         }
