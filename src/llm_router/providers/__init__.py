@@ -7,7 +7,9 @@
   (``vendors.py``), and its row in the README's providers table. Any other endpoint is configuration,
   not code (the providers file, Settings → Keys).
 - ``passthrough.py``: a client's own request forwarded to an upstream of its protocol (``RawRequest`` in,
-  ``WireBytes`` plus our events out), over the adapter's HTTP client, without the SDK.
+  ``WireBytes`` plus our events out), over the adapter's hot-path pool, without the SDK.
+- ``upstream.py``: that pool (aiohttp), which every routed call goes through, translated or not; the
+  SDKs keep their own httpx2 client for model lists, media and embeddings, key checks.
 - ``config.py`` says which providers exist, ``registry.py`` makes their adapters and resolves model names;
   ``base.py`` is the adapter interface, ``errors.py`` the one error mapping.
 

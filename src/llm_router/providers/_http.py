@@ -1,14 +1,14 @@
-"""What every protocol module shares: one call made with the adapter's own HTTP client, read here as
-server-sent events (or, when the client wants one whole answer, as one JSON body).
+"""What every protocol module shares: one call made with the adapter's own HTTP client, read here as server-
+sent events (or, when the client wants one whole answer, as one JSON body).
 
-The call goes out through ``passthrough.send`` (the same pool, auth headers, retry policy and error
-mapping as a forwarded request), not through the SDK's ``post``: in the profile the SDK's request
-building, option copies and response wrapping were a third of a routed call's time, and nothing in them
-is needed here. The SDK client still supplies the auth and protocol headers and its exception classes
-(``status_error`` makes the SDK's own exception, so errors map exactly as before), and serves the model
-lists (``list_models``) and other endpoints (``post_json``). The adapter turns each event into ours
-(``StreamReader``); every failure, before or during the stream, goes through the adapter's one error
-mapping; the response is always closed.
+The call goes out through ``passthrough.send`` (the same aiohttp pool, ``upstream.py``, auth headers,
+retry policy and error mapping as a forwarded request), not through the SDK's ``post``: in the profile the
+SDK's request building, option copies and response wrapping were a third of a routed call's time, and
+nothing in them is needed here. The SDK client still supplies the auth and protocol headers and its
+exception classes (``status_error`` makes the SDK's own exception, so errors map exactly as before), and
+serves the model lists (``list_models``) and other endpoints (``post_json``). The adapter turns each event
+into ours (``StreamReader``); every failure, before or during the stream, goes through the adapter's one
+error mapping; the response is always closed.
 """
 
 from __future__ import annotations

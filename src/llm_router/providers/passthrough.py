@@ -2,11 +2,11 @@
 handed back as they came.
 
 Why not through the SDK: the SDK is there to build and parse requests, and here nothing is built and
-nothing is re-encoded. Posting with the adapter's HTTP client directly (the same client, so the same
-connection pool and, for user-entered endpoints, the same SSRF guard) keeps the client's body, its
-``cache_control`` markers, betas and thinking signatures intact, and skips most of the SDK's per-call
-cost. Failures are still mapped by the adapter's one error mapping (status errors are made by the SDK's
-own ``_make_status_error_from_response``, so they map exactly as on the translated path).
+nothing is re-encoded. Posting through the adapter's hot-path pool (``upstream``: the pool the translated
+path uses too, with the same SSRF guard for user-entered endpoints) keeps the client's body, its
+``cache_control`` markers, betas and thinking signatures intact, and skips the SDK's per-call cost.
+Failures are still mapped by the adapter's one error mapping (status errors are made by the SDK's own
+``_make_status_error_from_response``, so they map exactly as on the translated path).
 
 Each upstream SSE event is yielded as ``WireBytes`` (its raw bytes), followed by the neutral events the
 protocol's stream reader makes of it: those feed the run (first token, fallback, usage, cost) and are not
