@@ -202,7 +202,7 @@ class Upstream:
         the head raises httpx2's exception for it."""
         target = self._url(url)
         if self.guard is not None:
-            await self._check_literal(target)
+            await self._check_literal(target, self.guard)
         session = self._session_here()
         per_call = (
             aiohttp.ClientTimeout(
@@ -223,13 +223,13 @@ class Upstream:
             raise transport_error(exc) from None
         return UpstreamResponse(raw, url)
 
-    async def _check_literal(self, url: URL) -> None:
+    async def _check_literal(self, url: URL, guard: AddressGuard) -> None:
         """aiohttp connects to an IP-literal host without asking the resolver: ask the guard here."""
         host, port = url.raw_host or "", url.port or 0
         if (host, port) in self._checked or not _is_literal(host):
             return
         try:
-            await self.guard.addresses(host, port) if self.guard is not None else None
+            await guard.addresses(host, port)
         except AddressRefused as exc:
             raise httpx2.ConnectError(str(exc)) from None
         self._checked.add((host, port))
