@@ -91,8 +91,8 @@ def test_a_saved_prompt_with_two_variables_is_filled_and_sent(
     def completes() -> bool:  # the names arrive once both lists are read, a moment after the responses
         prompt.fill("")
         prompt.press_sequentially("/p tr")
-        first.wait_for()
-        return first.text_content() == "translate"
+        # until the names arrive, "/p tr" matches nothing and the popup stays hidden: look, don't wait
+        return first.is_visible() and first.text_content() == "translate"
 
     wait_until(completes, timeout=20, interval=0.3, message="/p to complete the saved prompt's name")
     prompt.fill("/p translate")
