@@ -61,6 +61,7 @@ from llm_router.services.library.memory_proposals import MemoryProposer
 from llm_router.services.media.attachments import AttachmentService, Limits
 from llm_router.services.media.images import ImageService
 from llm_router.services.media.store import MediaStore
+from llm_router.services.media.sweep import UnsentSweeper
 from llm_router.services.media.voice import VoiceService
 from llm_router.services.routing import Router, RoutesFile
 from llm_router.services.schedules import Scheduler
@@ -159,6 +160,9 @@ async def open_services(
                 settings.media_max_file_bytes, settings.media_max_message_bytes, settings.media_max_image_side
             ),
         )
+        sweeper = UnsentSweeper(media)  # uploads left in a discarded draft go after a day
+        sweeper.start()
+        stack.push_async_callback(sweeper.stop)
         push = PushService(db, settings.data_dir, policy, settings.push_contact)
         stack.push_async_callback(push.aclose)
         jobs = GenerationManager(
