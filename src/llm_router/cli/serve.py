@@ -128,6 +128,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             # X-Forwarded-* are believed only from LLM_ROUTER_TRUSTED_PROXIES (api/security.py), not
             # from whatever uvicorn trusts by default.
             "proxy_headers": False,
+            # no route speaks WebSocket: uvicorn's default ("auto") would import the websockets package
+            # into every server process only to answer an upgrade with 404
+            "ws": "none",
         }
         if workers == 1:
             from llm_router.api.app import create_app
