@@ -40,13 +40,18 @@ asyncio.run(main())
 """
 
 
+def environment(tmp_path: Path, **env: str) -> dict[str, str]:
+    """A default configuration in ``tmp_path``: the test run's own settings and keys stay out."""
+    ours = ("LLM_ROUTER_", "OPENAI_", "ANTHROPIC_")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    return {**clean, "LLM_ROUTER_DATA_DIR": str(tmp_path / "data"), **env}
+
+
 def start(tmp_path: Path, **env: str) -> list[str]:
     """Start the app once in a fresh interpreter; which of ``NOT_AT_START`` it imported."""
-    ours = ("LLM_ROUTER_", "OPENAI_", "ANTHROPIC_")  # the test run's own settings and keys stay out
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     done = subprocess.run(
         [sys.executable, "-c", START, json.dumps(NOT_AT_START)],
-        env={**clean, "LLM_ROUTER_DATA_DIR": str(tmp_path / "data"), **env},
+        env=environment(tmp_path, **env),
         capture_output=True,
         text=True,
         check=False,
@@ -72,3 +77,45 @@ def test_a_configured_protocol_does_not_load_the_other_protocols_sdk(tmp_path: P
     assert "anthropic" not in loaded
     assert "yaml" in loaded  # the file is read; the other lazy imports are unchanged by it
     assert not {"PIL", "alembic", "fpdf", "cryptography", "prometheus_client", "pwdlib"} & set(loaded)
+
+
+SUPERVISOR = """
+import json, sys
+from llm_router.cli.serve import prepare_in_child
+from llm_router.core.errors import StartupError
+from llm_router.core.settings import Settings
+
+try:
+    prepare_in_child(Settings(), interrupt_orphans=True)
+    failure = None
+except StartupError as exc:
+    failure = str(exc)
+print(json.dumps({"failure": failure, "sqlalchemy": "sqlalchemy" in sys.modules}))
+"""
+
+
+def supervise(tmp_path: Path, **env: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", SUPERVISOR],
+        env=environment(tmp_path, **env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def test_the_supervisor_of_several_workers_migrates_in_a_child_and_stays_small(tmp_path: Path) -> None:
+    assert supervise(tmp_path) == {"failure": None, "sqlalchemy": False}
+    assert set(start(tmp_path)) == set()  # the child left the database at the newest revision
+
+
+def test_a_child_that_cannot_prepare_the_database_fails_the_start_with_its_reason(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    result = supervise(tmp_path, LLM_ROUTER_DATABASE_URL=f"sqlite:///{blocked}/app.db")
+    assert str(result["failure"]).startswith(
+        "invalid setting LLM_ROUTER_DATABASE_URL: cannot open the database"
+    )
