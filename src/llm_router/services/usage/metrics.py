@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -62,8 +63,7 @@ class HistogramFamily:
     def observe(self, values: Labels, amount: float) -> None:
         if (slot := self.values.get(values)) is None:
             slot = self.values[values] = [0.0] * (len(self.buckets) + 3)  # buckets, +Inf, sum, count
-        index = next((i for i, bound in enumerate(self.buckets) if amount <= bound), len(self.buckets))
-        slot[index] += 1
+        slot[bisect_left(self.buckets, amount)] += 1  # the first bucket whose bound is >= amount, else +Inf
         slot[-2] += amount
         slot[-1] += 1
 
