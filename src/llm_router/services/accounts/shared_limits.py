@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Table, case, delete, func, select
 
@@ -19,6 +19,9 @@ from llm_router.core.errors import TooManyRequests
 from llm_router.db.engine import Database
 from llm_router.db.models import LimitFailure, RateBucket
 from llm_router.services.accounts.limits import SLOW_DOWN
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 Clock = Callable[[], float]
 
@@ -40,7 +43,7 @@ class DatabaseRateLimiter:
         table: Table = RateBucket.__table__  # type: ignore[assignment]
         least = func.min if self.db.is_sqlite else func.least
         refilled = least(self.capacity, table.c.tokens + (now - table.c.at) * self.per_second)
-        insert = _upsert(self.db.is_sqlite)(table)
+        insert = _insert(table, self.db.is_sqlite)
         statement = (
             insert.values(key=key, tokens=self.capacity - 1.0, at=now, granted=True)
             .on_conflict_do_update(
@@ -106,13 +109,13 @@ class DatabaseFailureThrottle:
             await session.execute(delete(LimitFailure).where(LimitFailure.key == self._key(key)))
 
 
-def _upsert(is_sqlite: bool) -> Any:
-    """The dialect's ``insert`` (with ``on_conflict_do_update``): only the one in use is imported, since
-    the PostgreSQL dialect alone is 2 MB of RSS an SQLite server never needs."""
+def _insert(table: Table, is_sqlite: bool) -> sqlite.Insert | postgresql.Insert:
+    """The dialect's ``INSERT`` (with ``on_conflict_do_update``): only the dialect in use is imported,
+    since the PostgreSQL one alone is 2 MB of RSS an SQLite server never needs."""
     if is_sqlite:
         from sqlalchemy.dialects import sqlite
 
-        return sqlite.insert
+        return sqlite.insert(table)
     from sqlalchemy.dialects import postgresql
 
-    return postgresql.insert
+    return postgresql.insert(table)
