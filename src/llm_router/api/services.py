@@ -128,10 +128,12 @@ async def open_services(
         stack.push_async_callback(db.dispose)
         if migrate:
             await migrate_if_needed(db)
-        # genai-prices loads in a worker thread while the server already answers (0.2 s of start-up)
-        asyncio.get_running_loop().run_in_executor(None, load_prices)
-
         configs = load_provider_configs(settings) if configs is None else configs
+        if any(not config.is_local for config in configs):
+            # genai-prices (0.1 s, 6 MB) loads in a worker thread while the server already answers.
+            # Local models cost nothing, so with none but local servers configured it loads only if a
+            # priced model turns up (a user's own key), with its first lookup.
+            asyncio.get_running_loop().run_in_executor(None, load_prices)
         policy = AddressPolicy.from_entries(settings.allowed_private_hosts)
         providers = provider_registry(configs, policy, Timeouts.from_settings(settings))
         stack.push_async_callback(providers.aclose)

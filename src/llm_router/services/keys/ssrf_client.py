@@ -3,75 +3,22 @@
 The check sits in the network backend, below DNS: the host is resolved here, every address is
 checked, and the socket is opened to a checked address, so a second lookup cannot return another
 one. TLS still verifies the certificate against the host name. Redirects are off, proxies from the
-environment are ignored. httpx2 is the HTTP library the openai and anthropic SDKs run on.
+environment are ignored. httpx2 is the HTTP library the openai and anthropic SDKs run on. The backend
+and transport are in ``ssrf_transport.py``, loaded with the first client made.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable
 
-import httpcore2
 import httpx2
 
 from llm_router.providers.config import ProviderConfig
-from llm_router.services.keys.ssrf import AddressPolicy, BlockedAddress, allowed_addresses
+from llm_router.services.keys.ssrf import AddressPolicy
 
 DEFAULT_TIMEOUT = 60.0
 PROVIDER_TIMEOUT = 600.0  # a whole model call; reasoning models can think for minutes
 CONNECT_TIMEOUT = 10.0
-
-
-class GuardedBackend(httpcore2.AsyncNetworkBackend):
-    """Resolves the host itself and connects only to addresses the policy allows."""
-
-    def __init__(self, policy: AddressPolicy) -> None:
-        self.policy = policy
-        self.inner = httpcore2.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore2.AsyncNetworkStream:
-        try:
-            addresses = await allowed_addresses(host, port, self.policy)
-        except BlockedAddress as exc:
-            raise httpcore2.ConnectError(exc.message) from None
-        except OSError as exc:
-            raise httpcore2.ConnectError(f"cannot resolve {host}: {exc.strerror or exc}") from None
-        last: Exception | None = None
-        for address in addresses:
-            try:
-                return await self.inner.connect_tcp(
-                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
-                )
-            except httpcore2.ConnectError as exc:
-                last = exc
-        assert last is not None
-        raise last
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        socket_options: Any = None,
-    ) -> Any:
-        raise httpcore2.ConnectError("unix sockets are not allowed for provider URLs")
-
-    async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
-
-
-class GuardedTransport(httpx2.AsyncHTTPTransport):
-    def __init__(self, policy: AddressPolicy) -> None:
-        super().__init__(trust_env=False)
-        self._pool = httpcore2.AsyncConnectionPool(
-            ssl_context=httpx2.create_ssl_context(trust_env=False), network_backend=GuardedBackend(policy)
-        )
 
 
 def guarded_client(
@@ -79,6 +26,8 @@ def guarded_client(
 ) -> httpx2.AsyncClient:
     """An ``httpx2.AsyncClient`` (the SDKs' HTTP library) for user-supplied URLs: pass it to the SDKs
     as ``http_client``. Redirects are not followed and proxies from the environment are ignored."""
+    from llm_router.services.keys.ssrf_transport import GuardedTransport
+
     return httpx2.AsyncClient(
         transport=GuardedTransport(policy), follow_redirects=False, trust_env=False, timeout=timeout
     )
