@@ -76,9 +76,10 @@ async def _owner(db: Database) -> User | None:
     known, owner, _ = cache.get(OWNER_USER_ID, utcnow())
     if known:
         return owner
+    version = cache.version
     row = await get_user(db, OWNER_USER_ID)
     owner = None if row.disabled else row
-    cache.put(OWNER_USER_ID, owner)
+    cache.put(OWNER_USER_ID, version, owner)
     return owner
 
 

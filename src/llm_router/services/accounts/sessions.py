@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 from llm_router.core.ids import utcnow
 from llm_router.db.engine import Database
 from llm_router.db.models import Session, User
+from llm_router.services.accounts import tokens as _tokens  # noqa: F401 - its write watch clears the cache
 from llm_router.services.accounts.signed_in import signed_in
 
 SESSION_COOKIE = "llmr_session"
@@ -59,6 +60,7 @@ async def user_for_session(db: Database, cookie_value: str) -> User | None:
         if user is not None and last_seen is not None and now - last_seen > _TOUCH_EVERY:
             await _touch(db, session_id, now)  # a write to sessions: it clears the cache
         return user
+    version = cache.version
     async with db.read() as session:
         row = (
             await session.execute(
@@ -66,16 +68,16 @@ async def user_for_session(db: Database, cookie_value: str) -> User | None:
             )
         ).first()
     if row is None:
-        cache.put(session_id, None)
+        cache.put(session_id, version, None)
         return None
     login, user = row[0], row[1]
     if login.expires_at <= now or user.disabled:
-        cache.put(session_id, None)
+        cache.put(session_id, version, None)
         return None
     if now - login.last_seen_at > _TOUCH_EVERY:
         await _touch(db, session_id, now)
     else:
-        cache.put(session_id, user, login.expires_at, login.last_seen_at)
+        cache.put(session_id, version, user, login.expires_at, login.last_seen_at)
     return user
 
 

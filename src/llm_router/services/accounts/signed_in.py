@@ -30,6 +30,8 @@ class SignedIn:
     def __init__(self, ttl: float = CACHE_SECONDS) -> None:
         self.ttl = ttl
         self._entries: dict[str, tuple[float, dict[str, Any] | None, datetime | None, datetime | None]] = {}
+        # bumped by every clear: an answer read before a write (a sign-out racing the read) is not kept
+        self.version = 0
 
     def get(self, key: str, now: datetime) -> tuple[bool, User | None, datetime | None]:
         """(known, the user or None for a refusal, the session's last-seen time)."""
@@ -44,10 +46,14 @@ class SignedIn:
     def put(
         self,
         key: str,
+        version: int,
         user: User | None,
         expires_at: datetime | None = None,
         last_seen: datetime | None = None,
     ) -> None:
+        """Remember what was read while the cache was at ``version`` (taken before the read)."""
+        if version != self.version:
+            return
         if len(self._entries) >= MAX_ENTRIES:
             self._entries.clear()
         columns = None
@@ -56,6 +62,7 @@ class SignedIn:
         self._entries[key] = (time.monotonic() + self.ttl, columns, expires_at, last_seen)
 
     def clear(self) -> None:
+        self.version += 1
         self._entries.clear()
 
 
