@@ -35,7 +35,7 @@ def process_cpu(pid: int) -> float:
 def cpu_seconds(pid: int) -> float:
     """utime + stime of ``pid`` and every live descendant (a server that forks workers counts whole)."""
     total = 0.0
-    for p in [pid, *_descendants(pid)]:
+    for p in [pid, *descendants(pid)]:
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         except (FileNotFoundError, ProcessLookupError, IndexError):
@@ -44,7 +44,8 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def _descendants(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (children, their children, …)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():

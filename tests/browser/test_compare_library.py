@@ -91,8 +91,8 @@ def test_a_saved_prompt_with_two_variables_is_filled_and_sent(
     def completes() -> bool:  # the names arrive once both lists are read, a moment after the responses
         prompt.fill("")
         prompt.press_sequentially("/p tr")
-        first.wait_for()
-        return first.text_content() == "translate"
+        # until the names arrive, "/p tr" matches nothing and the popup stays hidden: look, don't wait
+        return first.is_visible() and first.text_content() == "translate"
 
     wait_until(completes, timeout=20, interval=0.3, message="/p to complete the saved prompt's name")
     prompt.fill("/p translate")
@@ -125,3 +125,43 @@ def test_a_preset_applies_model_reasoning_and_system_prompt(pages: PageFactory) 
     expect(page.locator(".library")).to_be_visible()
     expect(page.locator(".library .entry[data-name=careful]")).to_be_visible()
     screenshot(page, "18-library-desktop")
+
+
+@pytest.mark.parametrize(("size", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_the_library_edits_entries_and_an_admin_shares_them(
+    pages: PageFactory, size: str, viewport: dict[str, int]
+) -> None:
+    page = pages.new(viewport)  # the first account is the instance's admin
+    made = page.request.post("/api/prompts", data={"name": "fix", "body": "Fix {{code}}"}).json()
+    send(page, "/p")
+    library = page.get_by_role("dialog", name="prompt library")
+    library.locator(".entry[data-name=fix]").get_by_role("button", name="edit").click()
+    form = library.get_by_role("form", name="edit prompt fix")
+    expect(form.get_by_label("text ({{variable}})")).to_have_value("Fix {{code}}")
+    expect(form.get_by_label("shared with")).to_be_hidden()  # an entry keeps its scope
+    form.get_by_label("text ({{variable}})").fill("Fix {{code}} and explain why")
+    form.get_by_role("button", name="save changes").click()
+    expect(library.locator(".entry[data-name=fix] pre")).to_have_text("Fix {{code}} and explain why")
+    prompt = page.request.get(f"/api/prompts/{made['id']}").json()
+    assert (prompt["body"], prompt["variables"], prompt["scope"]) == (
+        "Fix {{code}} and explain why",
+        ["code"],
+        "user",
+    )
+
+    presets = library.get_by_role("form", name="new preset")
+    presets.get_by_label("name", exact=True).fill("team")
+    presets.get_by_label("model").fill("gpt-4o-mini")
+    presets.get_by_label("shared with").select_option(label="everyone here")
+    presets.get_by_role("button", name="save preset").click()
+    team = library.locator(".entry[data-name=team]")
+    expect(team).to_contain_text("instance")
+    team.get_by_role("button", name="edit").click()
+    edit = library.get_by_role("form", name="edit preset team")
+    edit.get_by_label("reasoning").select_option("high")
+    edit.get_by_label("model").fill("")  # cleared: the conversation's own model stays
+    edit.get_by_role("button", name="save changes").click()
+    expect(team.locator("pre")).to_have_text("high")
+    screenshot(page, f"18-library-edit-{size}")
+    (saved,) = [p for p in page.request.get("/api/presets").json()["items"] if p["name"] == "team"]
+    assert (saved["scope"], saved["model"], saved["reasoning"]) == ("instance", None, "high")

@@ -83,3 +83,24 @@ def test_schedules_screen(
     panel = page.get_by_role("dialog", name="scheduled prompts")
     panel.locator("li.schedule", has_text="Morning brief").get_by_role("button", name="delete").click()
     expect(panel.get_by_role("list", name="scheduled prompts")).to_contain_text("no scheduled prompts yet")
+
+
+def test_a_schedule_made_from_a_preset_picked_in_the_form(pages: PageFactory, app_server: LiveServer) -> None:
+    page = pages.new(PHONE)
+    body = {"name": "careful", "model": "gpt-4o-mini", "reasoning": "high", "system_prompt": "Think twice."}
+    assert page.request.post("/api/presets", data=body).status == 201
+    _open(page)
+    panel = page.get_by_role("dialog", name="scheduled prompts")
+    panel.get_by_label("prompt", exact=True).fill("What changed overnight?")
+    panel.get_by_label("schedule", exact=True).fill("every day at 06:30")
+    panel.get_by_label("preset").select_option(label="preset: careful (gpt-4o-mini)")
+    screenshot(page, "schedules-preset-phone")
+    panel.get_by_role("button", name="schedule", exact=True).click()
+    expect(panel.locator("li.schedule")).to_contain_text("gpt-4o-mini")  # the preset's model, shown
+    (saved,) = page.request.get("/api/schedules").json()
+    conversation = page.request.get(f"/api/conversations/{saved['conversation_id']}").json()
+    assert (conversation["model"], conversation["reasoning"]) == ("gpt-4o-mini", "high")
+    assert conversation["system_prompt"] == "Think twice."
+    # editing does not offer the preset again: it shaped the conversation once, when the schedule was made
+    panel.locator("li.schedule").get_by_role("button", name="edit").click()
+    expect(panel.get_by_label("preset")).to_be_hidden()

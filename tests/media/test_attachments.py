@@ -5,14 +5,21 @@ and regenerate and go with their conversation."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from PIL import Image
 
+from llm_router.core.ids import utcnow
+from llm_router.db.engine import Database
+from llm_router.db.models import MediaFile
+from llm_router.services.media.store import MediaStore
+from llm_router.services.media.sweep import sweep_unsent
 from llm_router.testing import FakeProvider
 from tests.support.chat import wait_final
 from tests.support.v1 import ANTHROPIC_MODEL, OPENAI_MODEL, V1App
@@ -239,3 +246,33 @@ def test_attachments_follow_branch_and_edit_and_go_with_their_conversation(
     assert client.delete(f"/api/conversations/{branch['id']}").status_code == 204
     assert client.get(f"/api/media/{copy_id}").status_code == 404
     assert not files[0].exists()
+
+
+def test_uploads_never_sent_are_swept_after_a_day_and_sent_ones_stay(
+    client: httpx.Client, v1_app: V1App
+) -> None:
+    sent = upload(client, "sent.jpg", camera_jpeg(320, 240)).json()
+    fresh = upload(client, "draft.jpg", camera_jpeg(300, 200)).json()  # a draft of today: kept
+    stale = upload(client, "old-draft.jpg", camera_jpeg(200, 100)).json()
+    conversation = client.post("/api/conversations", json={}).json()
+    send(client, conversation["id"], OPENAI_MODEL, "what is this?", [sent["id"]])
+    media = v1_app.settings.data_dir / "media"
+    assert len(list(media.rglob("*.jpg"))) == 3
+
+    async def age_and_sweep() -> int:
+        db = Database(v1_app.settings.effective_database_url)
+        try:
+            async with db.write() as session:
+                for media_id in (sent["id"], stale["id"]):
+                    row = await session.get(MediaFile, media_id)
+                    assert row is not None
+                    row.created_at = utcnow() - timedelta(days=2)
+            return await sweep_unsent(MediaStore(db, media))
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(age_and_sweep()) == 1  # the old draft only: the sent photo is two days old too
+    assert client.get(stale["url"]).status_code == 404
+    assert client.get(sent["url"]).status_code == 200
+    assert client.get(fresh["url"]).status_code == 200
+    assert len(list(media.rglob("*.jpg"))) == 2  # its file went with it

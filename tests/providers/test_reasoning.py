@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from llm_router.providers.base import ChatMessage, ChatRequest, Finish, collect
+from llm_router.providers.base import ChatMessage, ChatRequest, Finish, UpstreamError, collect
 from llm_router.providers.capabilities import capabilities_for, nearest_effort
 from llm_router.providers.config import ProviderConfig
 from llm_router.providers.registry import ProviderRegistry
@@ -107,6 +107,30 @@ async def test_anthropic_reasoning_none_disables_thinking(
     # the Messages API has no temperature any more (the SDK's create() rejects it): dropped, and said so
     assert "temperature" not in sent
     assert finish.metadata == {"dropped": ["temperature"]}
+
+
+@pytest.mark.parametrize(
+    ("model", "default"),
+    [("claude-3-haiku-20240307", 4096), ("claude-3-5-haiku-20241022", 8192), ("claude-sonnet-4-6", 8192)],
+)
+async def test_anthropic_default_max_tokens_fits_the_models_answer_limit(
+    registry: ProviderRegistry, fake_provider: FakeProvider, model: str, default: int
+) -> None:
+    # the API requires max_tokens and refuses one above the model's limit (the fake does as the real one)
+    finish, sent = await run(registry, fake_provider, model)
+    assert sent["max_tokens"] == default
+    assert finish.reason == "stop"
+
+
+async def test_a_max_tokens_over_an_old_claudes_limit_is_refused_by_the_api(
+    registry: ProviderRegistry, fake_provider: FakeProvider
+) -> None:
+    resolved = registry.resolve("claude-3-haiku-20240307")
+    request = ChatRequest(model=resolved.model_id, messages=(ChatMessage("user", "hi"),), max_tokens=8192)
+    with pytest.raises(UpstreamError) as caught:
+        await collect(resolved.adapter.stream(request))
+    assert caught.value.status == 400
+    assert "8192 > 4096" in str(caught.value)
 
 
 async def test_adaptive_thinking_models_get_an_effort_instead_of_a_budget(

@@ -103,3 +103,31 @@ def test_an_allowed_network_reads_metrics_without_a_token(make_settings: Callabl
         server.stop()
     assert response.status_code == 200
     assert "llm_router_http_requests_total" in response.text
+
+
+def test_the_counts_kept_before_any_scrape_render_as_prometheus_client_would() -> None:
+    """The counts live in plain dicts until a scrape; rendered, they equal prometheus_client's own
+    counter and histogram fed the same observations (bucket edges included)."""
+    from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+    from llm_router.services.usage.metrics import LATENCY_BUCKETS, Metrics
+
+    ours = Metrics()
+    registry = CollectorRegistry()
+    requests = Counter("llm_router_http_requests", "", ("method", "route", "status"), registry=registry)
+    seconds = Histogram(
+        "llm_router_http_request_duration_seconds",
+        "",
+        ("method", "route"),
+        buckets=LATENCY_BUCKETS,
+        registry=registry,
+    )
+    for status, duration in [(200, 0.005), (200, 0.0051), (404, 1.0), (200, 200.0), (200, 0.0)]:
+        ours.observe_request("GET", "/x", status, duration)
+        requests.labels("GET", "/x", str(status)).inc()
+        seconds.labels("GET", "/x").observe(duration)
+    theirs = samples(generate_latest(registry).decode())
+    mine = samples(ours.render().decode())
+    assert {k: v for k, v in mine.items() if k in theirs and not k[0].endswith("_created")} == {
+        k: v for k, v in theirs.items() if not k[0].endswith("_created")
+    }

@@ -78,41 +78,86 @@ function field(label: string, input: HTMLElement): HTMLElement {
   return h("label", { class: "row" }, h("span", {}, label), input);
 }
 
+/** An admin may share what they make with everyone (``instance``); anyone else keeps it personal. */
+function scopeField(admin: boolean): HTMLElement[] {
+  if (!admin) return [];
+  return [field("shared with", h("select", { name: "scope" }, h("option", { value: "user" }, "only me"), h("option", { value: "instance" }, "everyone here")))];
+}
+
+type Save = (path: string, method: "POST" | "PATCH", data: Record<string, unknown>) => void;
+
+/** A form that makes a new entry, or saves the one picked with "edit" (PATCH; its scope stays). */
+function entryForm(kind: "prompt" | "preset", fields: HTMLElement[], save: Save): { form: HTMLFormElement; edit: (entry: object) => void } {
+  let editing: string | null = null;
+  const submit = h("button", { type: "submit", class: "btn" }, `save ${kind}`);
+  const cancel = button("cancel edit", () => reset(), { hidden: true });
+  const form = h("form", { "aria-label": `new ${kind}` }, ...fields, h("div", { class: "row" }, submit, cancel));
+  const scope = (): HTMLElement | null => form.querySelector("[name=scope]")?.closest("label") ?? null;
+  const reset = (): void => {
+    editing = null;
+    form.reset();
+    form.setAttribute("aria-label", `new ${kind}`);
+    submit.textContent = `save ${kind}`;
+    cancel.hidden = true;
+    scope()?.removeAttribute("hidden");
+  };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const entries = [...new FormData(form)].map(([k, v]) => [k, v === "" ? null : v] as const);
+    // a new entry leaves out what was not filled in; an edit sends it as null, which clears it
+    const data: Record<string, unknown> = Object.fromEntries(editing ? entries.filter(([k]) => k !== "scope") : entries.filter(([, v]) => v !== null));
+    if (typeof data.temperature === "string") data.temperature = Number(data.temperature);
+    if (editing && data.description === null) data.description = "";
+    if (editing) save(`/api/${kind}s/${editing}`, "PATCH", data);
+    else save(`/api/${kind}s`, "POST", data);
+  });
+  const edit = (entry: object): void => {
+    const values = entry as Record<string, unknown>;
+    editing = String(values.id);
+    for (const input of form.querySelectorAll<HTMLInputElement>("[name]")) {
+      if (input.name in values) input.value = values[input.name] == null ? "" : String(values[input.name]);
+    }
+    form.setAttribute("aria-label", `edit ${kind} ${String(values.name)}`);
+    submit.textContent = "save changes";
+    cancel.hidden = false;
+    scope()?.setAttribute("hidden", ""); // an entry keeps the scope it was made with
+    form.scrollIntoView({ block: "nearest" });
+    form.querySelector<HTMLElement>("[name]")?.focus();
+  };
+  return { form, edit };
+}
+
 export async function openLibrary(ctrl: Controller): Promise<void> {
   document.querySelector(".library")?.remove();
   const panel = h("section", { class: "library frame", role: "dialog", "aria-label": "prompt library" });
+  const admin = await ctrl.api.authStatus().then((s) => s.user?.role === "admin", () => false);
   const refresh = async (): Promise<void> => {
     const { prompts, presets } = await load(ctrl);
     const act = (work: Promise<unknown>): void => void ctrl.guard(work).then(() => refresh());
-    const entry = (e: Entry, extra: string, use: () => void, more: HTMLElement[] = []): HTMLElement =>
+    const save: Save = (path, method, data) => act(ctrl.api.request(method, path, data));
+    const entry = (e: Entry, extra: string, use: () => void, edit: () => void, more: HTMLElement[] = []): HTMLElement =>
       h("div", { class: "entry", "data-name": e.name },
         h("div", { class: "row" }, h("strong", {}, e.name), h("span", { class: "dim" }, `${e.scope === "instance" ? "instance" : "personal"} ${e.description}`)),
         h("pre", { class: "dim" }, extra),
         h("div", { class: "row" }, button("use", use), ...more,
+          e.editable ? button("edit", edit) : null,
           e.editable ? button("delete", () => act(ctrl.api.request("DELETE", `/api/${"body" in e ? "prompts" : "presets"}/${e.id}`))) : null));
-    const promptForm = h("form", { "aria-label": "new prompt" },
+    const promptForm = entryForm("prompt", [
       field("name", h("input", { name: "name", required: true, pattern: "[A-Za-z0-9][A-Za-z0-9_.\\-]*" })),
       field("description", h("input", { name: "description" })),
       field("text ({{variable}})", h("textarea", { name: "body", rows: 3, required: true })),
-      h("button", { type: "submit", class: "btn" }, "save prompt"));
-    promptForm.addEventListener("submit", (event) => {
-      event.preventDefault();
-      act(ctrl.api.request("POST", "/api/prompts", Object.fromEntries(new FormData(promptForm))));
-    });
-    const presetForm = h("form", { "aria-label": "new preset" },
+      ...scopeField(admin),
+    ], save);
+    const presetForm = entryForm("preset", [
       field("name", h("input", { name: "name", required: true })),
+      field("description", h("input", { name: "description" })),
       field("model", h("input", { name: "model", list: "library-models" })),
       field("reasoning", h("select", { name: "reasoning" }, h("option", { value: "" }, "—"), ...REASONING_LEVELS.map((l) => h("option", { value: l }, l)))),
       field("temperature", h("input", { name: "temperature", type: "number", min: 0, max: 2, step: 0.1 })),
       field("system prompt", h("textarea", { name: "system_prompt", rows: 2 })),
+      ...scopeField(admin),
       h("datalist", { id: "library-models" }, ...ctrl.models().map((m) => h("option", { value: m.id }))),
-      h("button", { type: "submit", class: "btn" }, "save preset"));
-    presetForm.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const data = Object.fromEntries([...new FormData(presetForm)].filter(([, v]) => v !== "")) as Record<string, unknown>;
-      if (data.temperature !== undefined) data.temperature = Number(data.temperature);
-      act(ctrl.api.request("POST", "/api/presets", data));
-    });
+    ], save);
     const file = h("input", { type: "file", accept: "application/json,.json", "aria-label": "import a library file" });
     file.addEventListener("change", () => {
       const chosen = file.files?.[0];
@@ -121,13 +166,14 @@ export async function openLibrary(ctrl: Controller): Promise<void> {
     panel.replaceChildren(
       h("header", { class: "row" }, h("h2", {}, "┤ library ├"), button("close", () => panel.remove())),
       h("h3", {}, "prompts"),
-      ...prompts.map((p) => entry(p, p.body, () => { panel.remove(); fillPrompt(ctrl, p); })),
-      promptForm,
+      ...prompts.map((p) => entry(p, p.body, () => { panel.remove(); fillPrompt(ctrl, p); }, () => promptForm.edit(p))),
+      promptForm.form,
       h("h3", {}, "presets"),
       ...presets.map((p) => entry(p, [p.model, p.reasoning, p.temperature, p.system_prompt].filter((x) => x != null).join(" · "),
         () => { panel.remove(); void ctrl.guard(applyPreset(ctrl, p)); },
+        () => presetForm.edit(p),
         [button(p.is_default ? "default ✓" : "make default", () => act(ctrl.api.request("PUT", "/api/presets/default", { preset_id: p.is_default ? null : p.id })))])),
-      presetForm,
+      presetForm.form,
       h("div", { class: "row" }, h("a", { class: "btn", href: "/api/prompts/export", download: "llm-router-library.json" }, "export"), file),
     );
   };

@@ -1,6 +1,6 @@
 // Settings → scheduled prompts (a lazily loaded chunk): each schedule with its next run (in your time
 // zone), its last result and cost, failures in red; run now, pause/resume, edit, delete; a form that
-// takes a cron expression or a simple form ("every weekday at 07:00").
+// takes a cron expression or a simple form ("every weekday at 07:00") and, when made, a preset.
 import "../styles/plans.css";
 import { ApiError, type Api } from "../lib/api";
 import { formatCost } from "../lib/format";
@@ -41,10 +41,12 @@ export function schedulesPanel(api: Api, onClose: () => void): Component {
   const when_ = h("input", { "aria-label": "schedule", placeholder: "every weekday at 07:00 · or cron 0 7 * * 1-5", required: true });
   const model = h("input", { "aria-label": "model", placeholder: "model or route (default model if empty)" });
   const zone = h("input", { "aria-label": "time zone", value: localZone() });
+  // a preset sets the schedule conversation's model, reasoning, temperature and system prompt (at creation)
+  const preset = h("select", { "aria-label": "preset" }, h("option", { value: "" }, "no preset"));
   const catchUp = h("select", { "aria-label": "catch up" }, h("option", { value: "once" }, "missed while down: run once"), h("option", { value: "skip" }, "missed while down: skip"));
   const submit = h("button", { type: "submit", class: "btn" }, "schedule");
   const cancel = button("cancel edit", () => reset(), { hidden: true });
-  const form = h("form", { class: "plan-form schedule-form" }, name, prompt, when_, model, zone, catchUp, h("div", { class: "row" }, submit, cancel));
+  const form = h("form", { class: "plan-form schedule-form" }, name, prompt, when_, model, preset, zone, catchUp, h("div", { class: "row" }, submit, cancel));
 
   const reset = (): void => {
     editing = null;
@@ -52,6 +54,7 @@ export function schedulesPanel(api: Api, onClose: () => void): Component {
     zone.value = localZone();
     submit.textContent = "schedule";
     cancel.hidden = true;
+    preset.hidden = false;
   };
   const edit = (s: Schedule): void => {
     editing = s.id;
@@ -63,6 +66,7 @@ export function schedulesPanel(api: Api, onClose: () => void): Component {
     catchUp.value = s.catch_up;
     submit.textContent = "save";
     cancel.hidden = false;
+    preset.hidden = true; // a preset shapes the conversation once, when the schedule is made
     prompt.focus();
   };
   const act = (promise: Promise<unknown>, done: string): void => void promise.then(() => (say(done), load()), fail);
@@ -107,7 +111,9 @@ export function schedulesPanel(api: Api, onClose: () => void): Component {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const body = { name: name.value.trim() || null, prompt: prompt.value, schedule: when_.value, model: model.value.trim() || null, timezone: zone.value.trim(), catch_up: catchUp.value };
-    const saving = editing ? api.request("PATCH", `/api/schedules/${editing}`, { ...body, name: body.name ?? undefined }) : api.request("POST", "/api/schedules", body);
+    const saving = editing
+      ? api.request("PATCH", `/api/schedules/${editing}`, { ...body, name: body.name ?? undefined })
+      : api.request("POST", "/api/schedules", { ...body, preset_id: preset.value || null });
     act(saving.then(reset), editing ? "saved" : "scheduled");
   });
 
@@ -122,5 +128,9 @@ export function schedulesPanel(api: Api, onClose: () => void): Component {
     status,
   );
   load();
+  void api.request<{ items: { id: string; name: string; model: string | null }[] }>("GET", "/api/presets").then(
+    ({ items }) => preset.append(...items.map((p) => h("option", { value: p.id }, `preset: ${p.name}${p.model ? ` (${p.model})` : ""}`))),
+    () => undefined, // no presets to offer: the form works without them
+  );
   return { el, dispose: () => (window.clearTimeout(timer), el.remove()) };
 }

@@ -47,6 +47,7 @@ from llm_router.api.routes import search as search_routes
 from llm_router.api.services import attach, open_services, warn_if_exposed
 from llm_router.api.v1 import paths as v1_paths
 from llm_router.api.v1.errors import V1ErrorShapeMiddleware
+from llm_router.api.v1.hot import HotPaths
 from llm_router.api.v1.router import router as v1_router
 from llm_router.core.settings import Settings
 from llm_router.providers.config import load_provider_configs
@@ -93,7 +94,8 @@ def create_app(settings: Settings | None = None, *, migrated: bool = False) -> F
     _include_routers(app)
     docs.mount_docs(app)
     web.mount_web(app)  # last: it serves "/" and everything no router claimed
-    # Middleware: the last added is the outermost.
+    # Middleware: the last added is the outermost. Innermost, in front of the router: the hot /v1 POSTs.
+    app.add_middleware(HotPaths, fastapi=app)
     app.add_middleware(
         BodyLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,

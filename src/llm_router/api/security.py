@@ -9,11 +9,13 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from llm_router.core.errors import AppError
+from llm_router.core.ids import utcnow
 from llm_router.core.settings import Settings
 from llm_router.db.engine import Database
 from llm_router.db.models import OWNER_USER_ID, User
 from llm_router.services.accounts.auth import get_user, user_for_proxy_header
 from llm_router.services.accounts.sessions import SESSION_COOKIE, SESSION_LIFETIME, user_for_session
+from llm_router.services.accounts.signed_in import signed_in
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -68,6 +70,19 @@ def is_https(conn: HTTPConnection, settings: Settings) -> bool:
     return forwarded == "https" and from_trusted_proxy(conn, settings)
 
 
+async def _owner(db: Database) -> User | None:
+    """The owner, unless disabled; remembered like a session (``services/accounts/signed_in.py``)."""
+    cache = signed_in(db)
+    known, owner, _ = cache.get(OWNER_USER_ID, utcnow())
+    if known:
+        return owner
+    version = cache.version
+    row = await get_user(db, OWNER_USER_ID)
+    owner = None if row.disabled else row
+    cache.put(OWNER_USER_ID, version, owner)
+    return owner
+
+
 def set_session_cookie(response: Response, conn: HTTPConnection, settings: Settings, value: str) -> None:
     response.set_cookie(
         SESSION_COOKIE,
@@ -89,8 +104,7 @@ def clear_session_cookie(response: Response, conn: HTTPConnection, settings: Set
 async def resolve_user(conn: HTTPConnection, settings: Settings, db: Database) -> User | None:
     """The signed-in user by the configured mode, or None. Never raises for a missing login."""
     if settings.auth == "none":
-        owner = await get_user(db, OWNER_USER_ID)
-        return None if owner.disabled else owner
+        return await _owner(db)
     if settings.auth == "trusted-header":
         if not from_trusted_proxy(conn, settings):
             return None

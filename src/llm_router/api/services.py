@@ -61,6 +61,7 @@ from llm_router.services.library.memory_proposals import MemoryProposer
 from llm_router.services.media.attachments import AttachmentService, Limits
 from llm_router.services.media.images import ImageService
 from llm_router.services.media.store import MediaStore
+from llm_router.services.media.sweep import UnsentSweeper
 from llm_router.services.media.voice import VoiceService
 from llm_router.services.routing import Router, RoutesFile
 from llm_router.services.schedules import Scheduler
@@ -127,10 +128,12 @@ async def open_services(
         stack.push_async_callback(db.dispose)
         if migrate:
             await migrate_if_needed(db)
-        # genai-prices loads in a worker thread while the server already answers (0.2 s of start-up)
-        asyncio.get_running_loop().run_in_executor(None, load_prices)
-
         configs = load_provider_configs(settings) if configs is None else configs
+        if any(not config.is_local for config in configs):
+            # genai-prices (0.1 s, 6 MB) loads in a worker thread while the server already answers.
+            # Local models cost nothing, so with none but local servers configured it loads only if a
+            # priced model turns up (a user's own key), with its first lookup.
+            asyncio.get_running_loop().run_in_executor(None, load_prices)
         policy = AddressPolicy.from_entries(settings.allowed_private_hosts)
         providers = provider_registry(configs, policy, Timeouts.from_settings(settings))
         stack.push_async_callback(providers.aclose)
@@ -159,6 +162,9 @@ async def open_services(
                 settings.media_max_file_bytes, settings.media_max_message_bytes, settings.media_max_image_side
             ),
         )
+        sweeper = UnsentSweeper(media)  # uploads left in a discarded draft go after a day
+        sweeper.start()
+        stack.push_async_callback(sweeper.stop)
         push = PushService(db, settings.data_dir, policy, settings.push_contact)
         stack.push_async_callback(push.aclose)
         jobs = GenerationManager(

@@ -27,6 +27,8 @@ from llm_router.core.errors import StartupError
 from llm_router.core.settings import Settings
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from fastapi import FastAPI
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,44 @@ async def prepare_database(settings: Settings, *, interrupt_orphans: bool = Fals
         await db.dispose()
 
 
+def prepare_in_child(settings: Settings, *, interrupt_orphans: bool) -> None:
+    """``prepare_database`` in a child process. With several workers this process only supervises them,
+    and what the database work imports (SQLAlchemy's ORM, the models, the chat service, Alembic on a
+    first start: 30-45 MB) would stay in its memory for the whole run, serving nothing."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter, as uvicorn's workers are
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_prepare_child, args=(settings, interrupt_orphans, send), name="llm-router-prepare"
+    )
+    child.start()
+    send.close()
+    try:
+        failure = receive.recv() if receive.poll(None) else None
+    except EOFError:  # it died before answering: its traceback is on stderr
+        failure = f"preparing the database failed (exit code {child.exitcode})"
+    child.join()
+    if failure is None and child.exitcode != 0:
+        failure = f"preparing the database failed (exit code {child.exitcode})"
+    if failure is not None:
+        raise StartupError(failure)
+
+
+def _prepare_child(settings: Settings, interrupt_orphans: bool, send: Connection) -> None:
+    from llm_router.core.logging import configure_logging
+
+    configure_logging(settings.log_level)
+    try:
+        asyncio.run(prepare_database(settings, interrupt_orphans=interrupt_orphans))
+    except StartupError as exc:
+        send.send(str(exc))
+    else:
+        send.send(None)
+    finally:
+        send.close()
+
+
 def _safe_reason(exc: BaseException) -> str:
     from llm_router.core.logging import redact
 
@@ -113,7 +153,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         lock = ServerLock(database_file)
         alone = lock.acquire()
     try:
-        asyncio.run(prepare_database(settings, interrupt_orphans=alone))
+        if workers == 1:
+            asyncio.run(prepare_database(settings, interrupt_orphans=alone))
+        else:
+            prepare_in_child(settings, interrupt_orphans=alone)
         print(
             f"llm-router {__version__}: open http://{_url_host(settings.host)}:{settings.port}/"
             + (f" ({workers} workers)" if workers > 1 else ""),
@@ -128,6 +171,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             # X-Forwarded-* are believed only from LLM_ROUTER_TRUSTED_PROXIES (api/security.py), not
             # from whatever uvicorn trusts by default.
             "proxy_headers": False,
+            # no route speaks WebSocket: uvicorn's default ("auto") would import the websockets package
+            # into every server process only to answer an upgrade with 404
+            "ws": "none",
         }
         if workers == 1:
             from llm_router.api.app import create_app

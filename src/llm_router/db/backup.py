@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import sqlite3
-import tarfile
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,6 +64,8 @@ def default_name(now: datetime | None = None) -> str:
 def backup(settings: Settings, target: Path | None = None) -> BackupResult:
     """Write an archive to ``target`` (a file, or a folder to put a dated one in; default: the backup
     folder) while the server may keep running."""
+    import tarfile  # with the first backup: a server that never makes one never loads it
+
     source = database_file(settings)
     if not source.exists():
         raise BackupError(f"there is no database at {source} (LLM_ROUTER_DATA_DIR / LLM_ROUTER_DATABASE_URL)")
@@ -174,6 +175,8 @@ def _restore_secret(key: Path, source: Path, stamp: str) -> str:
 
 def _extract(archive: Path, into: Path) -> dict[str, Path]:
     """Only the known regular files, by name; nothing else in the archive is ever written."""
+    import tarfile
+
     found: dict[str, Path] = {}
     try:
         with tarfile.open(archive, mode="r:*") as tar:

@@ -36,7 +36,7 @@ from llm_router.providers.upstream import UpstreamResponse
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_TOKENS = 8192  # Anthropic requires max_tokens; every current model allows at least this
+DEFAULT_MAX_TOKENS = 8192  # Anthropic requires max_tokens; every model since Claude 3.5 allows at least this
 
 SDK_ERRORS = errors.SdkErrors(
     api=anthropic.APIError,
@@ -106,7 +106,9 @@ def build_params(request: ChatRequest, caps: Capabilities) -> tuple[dict[str, An
     """The request body, and what was decided about it (for ``Finish.metadata``)."""
     dropped: list[str] = []
     metadata: dict[str, Any] = {}
-    answer_tokens = request.max_tokens or DEFAULT_MAX_TOKENS
+    answer_tokens = request.max_tokens or min(
+        DEFAULT_MAX_TOKENS, caps.max_output_tokens or DEFAULT_MAX_TOKENS
+    )
     params: dict[str, Any] = {
         "model": request.model,
         "messages": _messages(request.messages),

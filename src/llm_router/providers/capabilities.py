@@ -34,6 +34,8 @@ class Capabilities:
     temperature: bool = True
     logprobs: bool = True
     max_tokens_param: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+    # the most answer tokens the model accepts, where a required default could exceed it (Anthropic)
+    max_output_tokens: int | None = None
 
     def public(self) -> dict[str, Any]:
         return {
@@ -75,6 +77,9 @@ RULES: tuple[tuple[re.Pattern[str], Capabilities], ...] = tuple(
             ),
         ),
         (r"^claude-(opus|sonnet|haiku)-4|^claude-3-7-sonnet|^claude-3\.7-sonnet", _THINKING_CLAUDE),
+        # Claude 3 answers at most 4,096 tokens, 3.5 at most 8,192: a larger max_tokens is a 400
+        (r"^claude-3-5-|^claude-3\.5-", Capabilities(vision=True, max_output_tokens=8192)),
+        (r"^claude-3-", Capabilities(vision=True, max_output_tokens=4096)),
         (r"^claude", Capabilities(vision=True)),
         # Gemma 3's 270M and 1B are text-only (4B and larger see images): not offered pictures
         (r"gemma-?3[-_:]?(270m|1b)\b", Capabilities()),

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from llm_router.core.errors import StartupError
@@ -160,6 +158,11 @@ def configs_from_file(path: Path, env: Mapping[str, str]) -> list[ProviderConfig
 
 
 def _read_structured(path: Path) -> Any:
+    # the parsers load only when there is a file to read (PyYAML is 1 MB of RSS at every start)
+    import tomllib
+
+    import yaml
+
     prefix = f"{_FILE_SETTING}: {path}"
     try:
         text = path.read_text(encoding="utf-8")
@@ -179,6 +182,8 @@ def _read_structured(path: Path) -> Any:
 
 def _where(exc: Exception) -> str:
     """What and where, without quoting the file (a quoted line could hold a key)."""
+    import yaml
+
     if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
         mark = exc.problem_mark
         return f"{exc.problem} at line {mark.line + 1}, column {mark.column + 1}"

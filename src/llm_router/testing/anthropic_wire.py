@@ -26,6 +26,8 @@ _ERRORS: dict[int, tuple[str, str]] = {
     503: ("api_error", "Service unavailable"),
     529: ("overloaded_error", "Overloaded"),
 }
+# Older models' answer limits, as the real API enforces them (first matching prefix wins)
+OUTPUT_LIMITS = (("claude-3-5-", 8192), ("claude-3-7-", 64000), ("claude-3-", 4096))
 _STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
 
 
@@ -38,6 +40,12 @@ def parse_request(body: Any) -> Prompt:
         raise InvalidRequest("model: Field required")
     if not isinstance(body.get("max_tokens"), int):
         raise InvalidRequest("max_tokens: Field required")
+    limit = next((n for prefix, n in OUTPUT_LIMITS if model.startswith(prefix)), None)
+    if limit is not None and body["max_tokens"] > limit:
+        raise InvalidRequest(
+            f"max_tokens: {body['max_tokens']} > {limit}, which is the maximum allowed number of output "
+            f"tokens for {model}"
+        )
     if not isinstance(messages, list):
         raise InvalidRequest("messages: Field required")
     _check_rules(body, messages)

@@ -18,7 +18,8 @@ from fastapi import Depends, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
 
-from llm_router.api.deps import ApiUser, CallerProviders, Services, valid_device_id
+from llm_router.api.deps import Services, get_api_user, valid_device_id
+from llm_router.api.services import AppServices
 from llm_router.api.v1.errors import Failure, WireProtocol, failure_response, upstream_failure
 from llm_router.core.errors import AppError
 from llm_router.providers.base import (
@@ -261,18 +262,23 @@ async def _tee_wire(events: AsyncIterator[StreamEvent], wire: list[bytes]) -> As
             yield event
 
 
-async def get_routed_call(
-    request: Request, principal: ApiUser, providers: CallerProviders, services: Services
-) -> RoutedCall:
+async def routed_call(request: Request, services: AppServices) -> RoutedCall:
+    """The call, built by plain awaits: the dependency below and the hot-path dispatcher (``hot.py``)
+    both build it here, so both check the token, the rate limit and the caller's providers alike."""
+    principal = await get_api_user(request, services)
     return RoutedCall(
         request,
         principal,
-        providers,
+        await services.user_providers.for_user(principal.user_id),
         services.router,
         services.usage_writer,
         services.settings.max_body_bytes,
         services.budgets,
     )
+
+
+async def get_routed_call(request: Request, services: Services) -> RoutedCall:
+    return await routed_call(request, services)
 
 
 V1Call = Annotated[RoutedCall, Depends(get_routed_call)]

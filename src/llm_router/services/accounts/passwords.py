@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import secrets
 from functools import lru_cache
-
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
+from typing import TYPE_CHECKING
 
 from llm_router.core.errors import AppError
+
+if TYPE_CHECKING:
+    from pwdlib import PasswordHash
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; a cap keeps one request from costing seconds
@@ -17,6 +18,10 @@ MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; a cap keeps one request f
 
 @lru_cache(maxsize=1)
 def _hasher() -> PasswordHash:
+    # pwdlib and argon2's bindings load with the first password, not at start-up
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
     return PasswordHash((Argon2Hasher(),))
 
 

@@ -28,6 +28,8 @@ from llm_router.services.keys.ssrf import AddressPolicy, check_base_url
 from llm_router.services.keys.ssrf_client import guarded_client
 
 if TYPE_CHECKING:  # the wire (cryptography's EC, AES-GCM, py_vapid) loads with the first push
+    import httpx2
+
     from llm_router.services.accounts.webpush import VapidKeys
 
 log = logging.getLogger(__name__)
@@ -57,10 +59,17 @@ class PushService:
         self.contact = contact
         self._keys: VapidKeys | None = None
         self._keys_lock = asyncio.Lock()
-        self._client = guarded_client(policy, SEND_TIMEOUT)
+        self._http: httpx2.AsyncClient | None = None  # made with the first push: TLS setup costs MBs
+
+    @property
+    def _client(self) -> httpx2.AsyncClient:
+        if self._http is None:
+            self._http = guarded_client(self.policy, SEND_TIMEOUT)
+        return self._http
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     async def keys(self) -> VapidKeys:
         """The VAPID key pair, made into the data dir on first use."""

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
 from llm_router.core.ids import utcnow
 from llm_router.db.engine import Database
 from llm_router.db.models import Session, User
+from llm_router.services.accounts import tokens as _tokens  # noqa: F401 - its write watch clears the cache
+from llm_router.services.accounts.signed_in import signed_in
 
 SESSION_COOKIE = "llmr_session"
 SESSION_LIFETIME = timedelta(days=30)
@@ -46,11 +48,19 @@ async def create_session(db: Database, user_id: str, user_agent: str | None) -> 
 
 
 async def user_for_session(db: Database, cookie_value: str) -> User | None:
-    """The enabled user owning a live session, or None (expired, revoked, unknown or disabled)."""
+    """The enabled user owning a live session, or None (expired, revoked, unknown or disabled).
+    Remembered for a few seconds (``signed_in.py``: cleared by any write to users or sessions here)."""
     if not cookie_value or len(cookie_value) > 128:
         return None
     session_id = _digest(cookie_value)
     now = utcnow()
+    cache = signed_in(db)
+    known, user, last_seen = cache.get(session_id, now)
+    if known:
+        if user is not None and last_seen is not None and now - last_seen > _TOUCH_EVERY:
+            await _touch(db, session_id, now)  # a write to sessions: it clears the cache
+        return user
+    version = cache.version
     async with db.read() as session:
         row = (
             await session.execute(
@@ -58,14 +68,22 @@ async def user_for_session(db: Database, cookie_value: str) -> User | None:
             )
         ).first()
     if row is None:
+        cache.put(session_id, version, None)
         return None
     login, user = row[0], row[1]
     if login.expires_at <= now or user.disabled:
+        cache.put(session_id, version, None)
         return None
     if now - login.last_seen_at > _TOUCH_EVERY:
-        async with db.write() as session:
-            await session.execute(update(Session).where(Session.id == session_id).values(last_seen_at=now))
+        await _touch(db, session_id, now)
+    else:
+        cache.put(session_id, version, user, login.expires_at, login.last_seen_at)
     return user
+
+
+async def _touch(db: Database, session_id: str, now: datetime) -> None:
+    async with db.write() as session:
+        await session.execute(update(Session).where(Session.id == session_id).values(last_seen_at=now))
 
 
 async def revoke_session(db: Database, cookie_value: str) -> None:

@@ -25,6 +25,8 @@ from llm_router.core.errors import AppError, NotFound
 from llm_router.core.ids import utcnow
 from llm_router.db.engine import Database
 from llm_router.db.models import ApiToken, User
+from llm_router.db.models import Session as LoginSession
+from llm_router.services.accounts import signed_in
 
 TOKEN_PREFIX = "llmr-"  # noqa: S105 - a marker, not a secret
 CACHE_SECONDS = 5.0
@@ -194,17 +196,18 @@ def invalid_token() -> AppError:
 # ------------------------------------------------------------------ cache invalidation on writes
 
 _VERIFIERS: weakref.WeakSet[TokenVerifier] = weakref.WeakSet()
-_WATCHED_TABLES = frozenset({"users", "api_tokens"})
+_WATCHED_TABLES = frozenset({"users", "api_tokens", "sessions"})
 
 
 def clear_all_caches() -> None:
     for verifier in list(_VERIFIERS):
         verifier.clear()
+    signed_in.clear_all()  # who a web-app session is (``signed_in.py``)
 
 
 def _after_flush(session: Session, _context: Any) -> None:
     changed = (*session.new, *session.dirty, *session.deleted)  # new: a refusal may be cached
-    if any(isinstance(obj, User | ApiToken) for obj in changed):
+    if any(isinstance(obj, User | ApiToken | LoginSession) for obj in changed):
         clear_all_caches()
 
 

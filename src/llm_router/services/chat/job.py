@@ -71,6 +71,7 @@ class GenerationJob:
         self.final_status: str | None = None
         self.usage_event: UsageEvent | None = None  # the row stored with the answer (for metrics)
         self.message: Message | None = None  # the row as stored when the turn started (for watchers)
+        self.final_message: Message | None = None  # the row as the final write stored it
 
     def stop(self, reason: StopReason) -> None:
         """Stop the upstream call (cancelling the task closes the SDK's HTTP stream)."""
@@ -164,7 +165,9 @@ class GenerationJob:
         if outcome.dropped:  # shown where the user set them: "/temp 0.3" struck, with the reason
             params["dropped"] = list(outcome.dropped)
         async with self.db.write() as session:
-            await session.execute(
+            # RETURNING: the stored row comes back from the write itself, so a watcher arriving just after
+            # the end is answered from memory (``GenerationManager.finished_message``)
+            stored = await session.scalars(
                 update(Message)
                 .where(Message.id == spec.message_id)
                 .values(
@@ -187,7 +190,9 @@ class GenerationJob:
                     model=report.model,
                     provider=report.provider,
                 )
+                .returning(Message)
             )
+            self.final_message = stored.one_or_none()
             await session.execute(
                 update(Conversation)
                 .where(Conversation.id == spec.conversation_id)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any, Protocol
@@ -45,6 +46,7 @@ INTERRUPTED_ERROR = "interrupted: the server stopped before the answer finished;
 STALE_AFTER = timedelta(seconds=10)  # no heartbeat for this long: the job's process is gone
 SWEEP_INTERVAL = 2.0
 STOP_TIMEOUT = 10.0
+FINISHED_KEPT = 2.0  # seconds a finished answer's stored row is kept for a watcher that arrives late
 
 
 ProvidersOf = Callable[[str], Awaitable[ProviderRegistry]]
@@ -92,6 +94,9 @@ class GenerationManager:
         self.providers_of = providers_of
         self.relay = relay
         self._jobs: dict[str, GenerationJob] = {}
+        # message id -> (until, owner, row as its final write stored it): a fast answer is often complete
+        # before its page's GET /stream arrives; that watcher needs no database read either
+        self._finished: dict[str, tuple[float, str, Message]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -142,14 +147,35 @@ class GenerationManager:
 
     def running_message(self, owner_id: str, message_id: str) -> Message | None:
         """A copy of the row of an answer this process is generating for ``owner_id``, as stored when
-        its turn started: a watcher's first event needs no database read. ``None`` otherwise."""
+        its turn started, or of one it finished in the last ``FINISHED_KEPT`` seconds, as its final
+        write stored it: a watcher's first event needs no database read. ``None`` otherwise."""
         job = self._jobs.get(message_id)
-        if job is None or job.message is None or job.spec.owner_id != owner_id:
+        if job is not None:
+            if job.message is None or job.spec.owner_id != owner_id:
+                return None
+            return _copy(job.message)
+        return self.finished_message(owner_id, message_id)
+
+    def finished_message(self, owner_id: str, message_id: str) -> Message | None:
+        """A copy of the stored row of an answer this process finished in the last ``FINISHED_KEPT``
+        seconds (and no job of this process has changed since), else ``None``."""
+        kept = self._finished.get(message_id)
+        if kept is None or kept[1] != owner_id:
             return None
-        row = job.message
-        return Message(**{a.key: getattr(row, a.key) for a in Message.__mapper__.column_attrs})
+        if kept[0] < time.monotonic():
+            del self._finished[message_id]
+            return None
+        return _copy(kept[2])
+
+    def _keep_finished(self, job: GenerationJob) -> None:
+        now = time.monotonic()
+        for message_id in [k for k, v in self._finished.items() if v[0] < now]:
+            del self._finished[message_id]
+        if job.final_message is not None:
+            self._finished[job.spec.message_id] = (now + FINISHED_KEPT, job.spec.owner_id, job.final_message)
 
     def launch(self, spec: turns.JobSpec, message: Message | None = None) -> None:
+        self._finished.pop(spec.message_id, None)  # continued: the new run's row is the one to serve
         job = GenerationJob(spec, self.db, self.router, self.relay, self.presence)
         job.message = message
         self._jobs[spec.message_id] = job
@@ -161,6 +187,7 @@ class GenerationManager:
         except Exception:  # the final write failed: the sweep or the next start marks it interrupted
             log.exception("storing the answer %s failed", job.spec.message_id)
         finally:
+            self._keep_finished(job)
             self._jobs.pop(job.spec.message_id, None)
         if self.on_usage is not None and job.usage_event is not None:
             self.on_usage(job.usage_event)
@@ -249,6 +276,8 @@ class GenerationManager:
 
     async def stop_conversation(self, conversation_id: str) -> None:
         """Before a conversation is deleted: stop its jobs so none writes into deleted rows."""
+        for message_id in [k for k, v in self._finished.items() if v[2].conversation_id == conversation_id]:
+            del self._finished[message_id]  # a deleted conversation's answers are not served from memory
         jobs = [j for j in self._jobs.values() if j.spec.conversation_id == conversation_id]
         for job in jobs:
             job.stop("cancelled")
@@ -276,6 +305,11 @@ async def interrupt_orphans(db: Database, *, all_running: bool, keep: list[str] 
             .values(status="interrupted", error=INTERRUPTED_ERROR, updated_at=utcnow())
         )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _copy(row: Message) -> Message:
+    """A detached copy for one watcher (which sets its content from the live text)."""
+    return Message(**{a.key: getattr(row, a.key) for a in Message.__mapper__.column_attrs})
 
 
 def _cloud_may_title(job: GenerationJob) -> bool:

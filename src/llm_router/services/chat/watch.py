@@ -103,7 +103,9 @@ class MessageWatch:
             source = self._from_database()
         async for item in source:
             yield item
-        final = await get_message(self.db, self.owner_id, self.message_id)
+        final = self.jobs.finished_message(self.owner_id, self.message_id) or await get_message(
+            self.db, self.owner_id, self.message_id
+        )
         for item in cursor.catch_up(final.content, final.reasoning_content):
             yield item
         yield StreamItem("done", final, offsets=(cursor.text, cursor.reasoning))

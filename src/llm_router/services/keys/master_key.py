@@ -12,12 +12,13 @@ import binascii
 import os
 import secrets
 from pathlib import Path
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import TYPE_CHECKING
 
 from llm_router.core.errors import StartupError
 from llm_router.core.settings import MASTER_KEY_FILE_NAME, Settings
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_FILE_NAME = MASTER_KEY_FILE_NAME
 _VERSION = b"\x01"
@@ -78,8 +79,20 @@ def create_key_file(settings: Settings) -> bytes:
 
 
 class Cipher:
+    """AES-256-GCM under the master key. ``cryptography`` (8 MB of RSS once loaded) is imported with the
+    first secret encrypted or decrypted: an instance whose vault is empty never needs it."""
+
     def __init__(self, key: bytes) -> None:
-        self._aead = AESGCM(key)
+        self._key = key
+        self._cached: AESGCM | None = None
+
+    @property
+    def _aead(self) -> AESGCM:
+        if self._cached is None:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            self._cached = AESGCM(self._key)
+        return self._cached
 
     def encrypt(self, plaintext: str, context: str) -> bytes:
         nonce = secrets.token_bytes(_NONCE_BYTES)
@@ -89,6 +102,8 @@ class Cipher:
         if not blob.startswith(_VERSION) or len(blob) < 1 + _NONCE_BYTES + 16:
             raise VaultKeyError("unknown secret format")
         nonce, sealed = blob[1 : 1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES :]
+        from cryptography.exceptions import InvalidTag
+
         try:
             return self._aead.decrypt(nonce, sealed, context.encode()).decode()
         except InvalidTag:

@@ -4,15 +4,15 @@ Two clients, one rule: the httpx2 client the SDKs run on (model lists, other end
 the guard of the hot path's aiohttp pool (``providers.upstream``). In both the check sits below DNS: the
 host is resolved here, every address is checked, and the socket is opened to a checked address, so a
 second lookup cannot return another one; each new connection is checked again. TLS still verifies the
-certificate against the host name. Redirects are off, proxies from the environment are ignored.
+certificate against the host name. Redirects are off, proxies from the environment are ignored. The
+httpx2 backend and transport are in ``ssrf_transport.py``, loaded with the first client made.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import httpcore2
 import httpx2
 
 from llm_router.providers.config import ProviderConfig
@@ -27,8 +27,9 @@ CONNECT_TIMEOUT = 10.0
 
 
 class ConnectGuard:
-    """The hot path's ``AddressGuard`` (``providers.upstream``): the same policy and messages as
-    ``GuardedBackend``, asked by the aiohttp pool for every new connection."""
+    """The hot path's ``AddressGuard`` (``providers.upstream``): the same policy and messages as the
+    httpx2 backend (``ssrf_transport.GuardedBackend``), asked by the aiohttp pool for every new
+    connection."""
 
     def __init__(self, policy: AddressPolicy) -> None:
         self.policy = policy
@@ -44,63 +45,13 @@ class ConnectGuard:
             raise AddressRefused(f"cannot resolve {host}: {exc.strerror or exc}") from None
 
 
-class GuardedBackend(httpcore2.AsyncNetworkBackend):
-    """Resolves the host itself and connects only to addresses the policy allows."""
-
-    def __init__(self, policy: AddressPolicy) -> None:
-        self.policy = policy
-        self.inner = httpcore2.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore2.AsyncNetworkStream:
-        try:
-            addresses = await allowed_addresses(host, port, self.policy)
-        except BlockedAddress as exc:
-            raise httpcore2.ConnectError(exc.message) from None
-        except OSError as exc:
-            raise httpcore2.ConnectError(f"cannot resolve {host}: {exc.strerror or exc}") from None
-        last: Exception | None = None
-        for address in addresses:
-            try:
-                return await self.inner.connect_tcp(
-                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
-                )
-            except httpcore2.ConnectError as exc:
-                last = exc
-        assert last is not None
-        raise last
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        socket_options: Any = None,
-    ) -> Any:
-        raise httpcore2.ConnectError("unix sockets are not allowed for provider URLs")
-
-    async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
-
-
-class GuardedTransport(httpx2.AsyncHTTPTransport):
-    def __init__(self, policy: AddressPolicy) -> None:
-        super().__init__(trust_env=False)
-        self._pool = httpcore2.AsyncConnectionPool(
-            ssl_context=httpx2.create_ssl_context(trust_env=False), network_backend=GuardedBackend(policy)
-        )
-
-
 def guarded_client(
     policy: AddressPolicy, timeout: float | httpx2.Timeout = DEFAULT_TIMEOUT
 ) -> httpx2.AsyncClient:
     """An ``httpx2.AsyncClient`` (the SDKs' HTTP library) for user-supplied URLs: pass it to the SDKs
     as ``http_client``. Redirects are not followed and proxies from the environment are ignored."""
+    from llm_router.services.keys.ssrf_transport import GuardedTransport
+
     return httpx2.AsyncClient(
         transport=GuardedTransport(policy), follow_redirects=False, trust_env=False, timeout=timeout
     )

@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import Any
 
-from PIL import Image, ImageOps
 from sqlalchemy import select
 
 from llm_router.core.errors import AppError, NotFound
@@ -146,6 +145,8 @@ def check_model(model: ResolvedModel, providers: ProviderRegistry, mime: str) ->
 
 def _fit(data: bytes, side: int) -> tuple[bytes, str] | None:
     """The image scaled to ``side`` on its long side (JPEG/PNG as it was), or None when it fits."""
+    from PIL import Image, ImageOps  # with the first picture: see ``store.reencode``
+
     with Image.open(io.BytesIO(data)) as image:
         if max(image.size) <= side:
             return None

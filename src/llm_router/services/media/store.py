@@ -16,7 +16,6 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
 
 from llm_router.core.errors import AppError, NotFound
@@ -47,6 +46,9 @@ class Encoded:
 def reencode(data: bytes, max_side: int | None = None) -> Encoded:
     """The image in ``data`` as clean PNG/JPEG/WebP bytes (no longer than ``max_side`` on its long side
     when given); ``UnsupportedMedia`` for anything else."""
+    # Pillow loads with the first picture, not at start-up (a server that never sees one never needs it)
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with Image.open(io.BytesIO(data)) as image:

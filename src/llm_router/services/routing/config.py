@@ -11,11 +11,9 @@ routes:
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from llm_router.core.errors import StartupError
@@ -68,6 +66,10 @@ class RoutesFile(BaseModel):
 
 
 def _parse(path: Path) -> Any:
+    import tomllib
+
+    import yaml
+
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() == ".toml":
         return tomllib.loads(text)
@@ -78,6 +80,10 @@ def load_routes(path: Path | None) -> RoutesFile:
     """The routes file, or no routes at all; any problem stops start-up with one clear line."""
     if path is None:
         return RoutesFile()
+    import tomllib  # only when there is a file: PyYAML is 1 MB of RSS
+
+    import yaml
+
     where = f"invalid setting LLM_ROUTER_ROUTES ({path})"
     try:
         return RoutesFile.model_validate(_parse(path))
