@@ -126,9 +126,8 @@ class Server:
             "OPENROUTER_API_KEY": "",
             "OLLAMA_BASE_URL": "",
         }
-        args = [self.python, "-m", "llm_router", "serve"]
-        if self.workers != 1:
-            args += ["--workers", str(self.workers)]
+        # always named: serve's default is one worker per core, so "1" must be said
+        args = [self.python, "-m", "llm_router", "serve", "--workers", str(self.workers)]
         proc = self._spawn(args, env, "server")
         try:
             _wait_http(f"{self.url}/health", proc, timeout=240)
