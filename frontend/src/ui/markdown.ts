@@ -3,18 +3,43 @@
 // (Controller.start), so the first screen's JS stays small. Until it has arrived (never in practice)
 // text is shown as plain text: nothing is lost, nothing is interpreted.
 import { loadMedia } from "./dom";
+import { prepareDateFormat } from "../lib/format";
+import { eachTask } from "./idle";
 
 type Renderer = typeof import("./render");
 
 let renderer: Renderer | null = null;
 let loading: Promise<void> | null = null;
 
-/** The renderer, the web fonts and the media decorations: messages are laid out once, in their final
- *  font and with their attachment rows (a late font or a row added afterwards moves everything on
- *  screen, a layout shift). */
+/** What messages are shown with, ready before the first one is: the renderer (warmed up), the web fonts,
+ *  the media decorations and the date formats. Messages are laid out once, in their final font and with
+ *  their attachment rows (a late font or a row added afterwards moves everything on screen, a layout
+ *  shift), and the one-off costs of the first message (marked building its rules, V8 compiling the
+ *  parser, the locale's date data) are paid in short tasks of their own while the conversation is on its
+ *  way, not inside the task that shows it. */
 export function loadMarkdown(): Promise<void> {
-  loading ??= Promise.all([import("./render"), document.fonts?.ready, loadMedia()]).then(([module]) => void (renderer = module));
+  loading ??= Promise.all([import("./render").then(warmUp), webFonts(), loadMedia(), eachTask(prepareDateFormat)]).then(
+    ([module]) => void (renderer = module),
+  );
   return loading;
+}
+
+const SAMPLES = ["# a\n\n*b* **c** `d`\n", "- e\n1. f\n\n> g\n", "[h](https://example.com)\n\n```\ni\n```\n"];
+
+/** Renders small samples, one a task, before the renderer is used for real. */
+async function warmUp(module: Renderer): Promise<Renderer> {
+  const samples = [...SAMPLES];
+  await eachTask(() => (module.renderMarkdown(samples.shift() ?? ""), samples.length > 0));
+  return module;
+}
+
+/** Asks for both faces of Ubuntu Mono and waits for them. (`document.fonts.ready` would not do: called
+ *  before anything is laid out, nothing is loading yet and it resolves at once.) A face that fails to
+ *  load leaves the fallback font; the messages are shown all the same. */
+function webFonts(): Promise<unknown> {
+  const fonts = document.fonts;
+  if (!fonts) return Promise.resolve();
+  return Promise.all(["400", "700"].map((weight) => fonts.load(`${weight} 1em "Ubuntu Mono"`).catch(() => undefined)));
 }
 
 function plain(text: string): DocumentFragment {
@@ -27,8 +52,8 @@ function plain(text: string): DocumentFragment {
 }
 
 /** Markdown text → a sanitized fragment with a copy button on every code block. */
-export function renderMarkdown(text: string): DocumentFragment {
-  if (renderer) return renderer.renderMarkdown(text);
+export function renderMarkdown(text: string, cache = false): DocumentFragment {
+  if (renderer) return renderer.renderMarkdown(text, cache);
   void loadMarkdown();
   return plain(text);
 }
@@ -39,14 +64,4 @@ export function renderSnippet(html: string): DocumentFragment {
   const fragment = document.createDocumentFragment();
   fragment.append(new DOMParser().parseFromString(html, "text/html").body.textContent ?? "");
   return fragment;
-}
-
-/** Highlights code blocks and typesets math under `root`; highlight.js and KaTeX load on first use. */
-export async function enhance(root: HTMLElement): Promise<void> {
-  const blocks = Array.from(root.querySelectorAll<HTMLElement>("pre code:not(.hljs)"));
-  const math = Array.from(root.querySelectorAll<HTMLElement>("code.math-inline, code.math-display"));
-  if (math.length) void import("./math").then(({ typeset }) => math.forEach(typeset));
-  if (blocks.length === 0) return;
-  const { highlightBlock } = await import("./highlight");
-  blocks.forEach(highlightBlock);
 }
