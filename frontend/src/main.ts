@@ -8,7 +8,7 @@ import type { AuthStatus } from "./lib/types";
 import { mountApp } from "./ui/app";
 import { authScreen } from "./ui/auth";
 import { conversationFromHash, type Prefetched } from "./ui/controller";
-import { loadMarkdown } from "./ui/markdown";
+import { prepareMessages } from "./ui/markdown";
 import { applyTheme, followSystemTheme, loadTheme } from "./ui/theme";
 
 const cookies = {
@@ -61,7 +61,7 @@ async function boot(): Promise<void> {
 function prefetch(api: Api): Prefetched | null {
   const id = conversationFromHash();
   if (!id) return null;
-  void loadMarkdown().catch(() => undefined);
+  void prepareMessages().catch(() => undefined);
   const conversation = api.getConversation(id);
   conversation.catch(() => undefined); // handled where it is used; not an unhandled rejection meanwhile
   return { id, conversation };

@@ -26,6 +26,8 @@ type Where = PageEvent["where"];
 const EDGE_PX = 800;
 /** Messages kept in the DOM at most (three pages): a 10 000-message conversation costs what 300 do. */
 export const MAX_SHOWN = 300;
+/** Chrome and Firefox keep the view still when content goes in above it (not at scroll offset 0). */
+const NATIVE_ANCHORING = CSS.supports("overflow-anchor", "auto");
 /** Rendered at once when a page opens at its end (more than a tall screen holds of short messages)… */
 const FIRST = 8;
 /** …or around a message it opens at (a search hit), on each side… */
@@ -181,6 +183,11 @@ export class ChatView implements Component {
       const after = this.lastMessage();
       if (after) after.after(...els);
       else this.loaders.earlier.after(...els);
+      if (last) this.renderLoaders();
+    } else if (NATIVE_ANCHORING && this.el.scrollTop > 0) {
+      // The browser keeps what is on screen in place itself (CSS scroll anchoring), at the next layout:
+      // no layout forced here, which made each of these small tasks several times longer.
+      this.loaders.earlier.after(...els);
       if (last) this.renderLoaders();
     } else {
       const height = this.el.scrollHeight;

@@ -4,7 +4,7 @@ import { shortcutLines } from "../lib/shortcuts";
 import { helpLines, isCommand, parseCommand, type CommandContext, type ExportFormat } from "../lib/commands";
 import { loadMedia } from "./dom";
 import { downloadUrl } from "./download";
-import { loadMarkdown } from "./markdown";
+import { loadMarkdown, prepareMessages } from "./markdown";
 import { formatCost, formatTokens } from "../lib/format";
 import type { Store } from "../lib/store";
 import type { Conversation, Message, Reasoning, SearchResult, UsageSummary } from "../lib/types";
@@ -83,7 +83,7 @@ export class Controller implements CommandContext, MessageActions, PagingActions
     if (first) this.shell.chat.opening(true);
     const fetched = early ?? (flashId ? this.api.switchTo(id, flashId) : this.api.getConversation(id));
     // the renderer chunk too: messages are shown once, rendered (ui/markdown.ts)
-    const conversation = await this.guard(Promise.all([fetched, loadMarkdown()]).then(([c]) => c));
+    const conversation = await this.guard(Promise.all([fetched, prepareMessages()]).then(([c]) => c));
     if (!conversation) {
       if (first) this.shell.chat.opening(false);
       return;

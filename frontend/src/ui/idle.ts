@@ -4,7 +4,7 @@
 
 /** How long one task may keep working (ms). Well under the 50 ms that counts as a "long task", also on a
  *  phone several times slower than a desktop: a unit of work (one message) can run past the budget. */
-const BUDGET_MS = 6;
+const BUDGET_MS = 3;
 
 /** At most this long (ms) between tasks when the browser is never idle (a busy page still gets there). */
 const MAX_WAIT_MS = 300;

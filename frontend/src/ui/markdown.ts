@@ -11,18 +11,23 @@ type Renderer = typeof import("./render");
 let renderer: Renderer | null = null;
 let loading: Promise<void> | null = null;
 
-/** What messages are shown with, ready before the first one is: the renderer (warmed up), the web fonts,
- *  the media decorations and the date formats. Messages are laid out once, in their final font and with
- *  their attachment rows (a late font or a row added afterwards moves everything on screen, a layout
- *  shift), and the one-off costs of the first message (marked building its rules, V8 compiling the
- *  parser, the locale's date data) are paid in short tasks of their own while the conversation is on its
- *  way, not inside the task that shows it. */
+/** The renderer, the web fonts and the media decorations: messages are laid out once, in their final
+ *  font and with their attachment rows (a late font or a row added afterwards moves everything on
+ *  screen, a layout shift). */
 export function loadMarkdown(): Promise<void> {
-  loading ??= Promise.all([import("./render").then(warmUp), webFonts(), loadMedia(), eachTask(prepareDateFormat)]).then(
-    ([module]) => void (renderer = module),
-  );
+  loading ??= Promise.all([import("./render"), webFonts(), loadMedia()]).then(([module]) => void (renderer = module));
   return loading;
 }
+
+/** loadMarkdown(), and the one-off costs of the first message (marked building its rules, V8 compiling
+ *  the parser, the locale's date data) paid in short tasks of their own while the conversation is on its
+ *  way, not inside the task that shows it. For opening a conversation; the empty chat does not pay them
+ *  while it loads. */
+export function prepareMessages(): Promise<void> {
+  preparing ??= Promise.all([loadMarkdown().then(() => renderer && warmUp(renderer)), eachTask(prepareDateFormat)]).then(() => undefined);
+  return preparing;
+}
+let preparing: Promise<void> | null = null;
 
 const SAMPLES = ["# a\n\n*b* **c** `d`\n", "- e\n1. f\n\n> g\n", "[h](https://example.com)\n\n```\ni\n```\n"];
 
