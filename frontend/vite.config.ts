@@ -2,7 +2,6 @@ import { defineConfig } from "vite";
 import { initialSizeReport } from "./build/size-report.ts";
 import { precompress } from "./build/precompress.ts";
 import { pngIcons } from "./build/icons.ts";
-import { preloadFonts } from "./build/preload-fonts.ts";
 import { serviceWorker } from "./build/service-worker.ts";
 
 // LLM_ROUTER_WEB_OUT lets a test build into a temporary folder without touching the served build.
@@ -22,5 +21,5 @@ export default defineConfig({
   // The enhance worker (highlight.js, KaTeX) loads each of them, and each language, as a chunk of its
   // own: that takes an ES-module worker.
   worker: { format: "es" },
-  plugins: [initialSizeReport({ budgetBytes: 50 * 1024 }), pngIcons(), preloadFonts(), serviceWorker(), precompress()],
+  plugins: [initialSizeReport({ budgetBytes: 50 * 1024 }), pngIcons(), serviceWorker(), precompress()],
 });
