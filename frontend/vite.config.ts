@@ -18,5 +18,8 @@ export default defineConfig({
     assetsInlineLimit: 0,
     reportCompressedSize: false,
   },
+  // The enhance worker (highlight.js, KaTeX) loads each of them, and each language, as a chunk of its
+  // own: that takes an ES-module worker.
+  worker: { format: "es" },
   plugins: [initialSizeReport({ budgetBytes: 50 * 1024 }), pngIcons(), serviceWorker(), precompress()],
 });

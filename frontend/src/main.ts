@@ -7,6 +7,8 @@ import { offlineScreen, registerServiceWorker } from "./pwa";
 import type { AuthStatus } from "./lib/types";
 import { mountApp } from "./ui/app";
 import { authScreen } from "./ui/auth";
+import { conversationFromHash, type Prefetched } from "./ui/controller";
+import { prepareMessages } from "./ui/markdown";
 import { applyTheme, followSystemTheme, loadTheme } from "./ui/theme";
 
 const cookies = {
@@ -44,12 +46,25 @@ async function boot(): Promise<void> {
     return;
   }
   const api = new Api(deviceId(localStorage, cookies));
+  const first = prefetch(api);
   const auth = await authStatus(api).catch(() => null);
   if (auth && auth.auth_mode === "password" && !auth.user) {
     root.replaceChildren(authScreen(api, auth.needs_setup ? "setup" : "login", () => location.reload()));
     return;
   }
-  mountApp(root, api, new Store(), auth);
+  mountApp(root, api, new Store(), auth, first);
+}
+
+/** The conversation in the address and the renderer chunk are what the first screen waits for: both are
+ *  asked for now, alongside the sign-in check, instead of one after the other behind it. (Signed out,
+ *  the answer is a 401 nobody reads.) */
+function prefetch(api: Api): Prefetched | null {
+  const id = conversationFromHash();
+  if (!id) return null;
+  void prepareMessages().catch(() => undefined);
+  const conversation = api.getConversation(id);
+  conversation.catch(() => undefined); // handled where it is used; not an unhandled rejection meanwhile
+  return { id, conversation };
 }
 
 void boot();

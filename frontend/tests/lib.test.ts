@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { stableLength } from "../src/lib/blocks";
 import { completions, COMMANDS, parseCommand, type CommandContext } from "../src/lib/commands";
+import { DATE_FORMATS, formatDate, prepareDateFormat } from "../src/lib/format";
 import { fuzzyFilter } from "../src/lib/fuzzy";
 import { applyDelta, codePointLength, followMessage, parseEventId, SseParser } from "../src/lib/sse";
 import type { CatalogModel, Message } from "../src/lib/types";
@@ -151,4 +152,20 @@ test("the stable prefix ends at the last blank line outside a code fence", () =>
   const fenced = "intro\n\n```\ncode\n\nmore code";
   assert.equal(stableLength(fenced), "intro\n\n".length); // the blank line inside the fence does not count
   assert.equal(stableLength(fenced + "\n```\n\nafter"), (fenced + "\n```\n\n").length);
+});
+
+test("formatDate reuses one formatter per set of options and reads like toLocaleString", () => {
+  const date = new Date(Date.UTC(2026, 11, 5, 1, 7, 9));
+  assert.equal(formatDate(date), date.toLocaleString());
+  const options: Intl.DateTimeFormatOptions = { hour: "numeric", minute: "2-digit" };
+  assert.equal(formatDate(date, options), date.toLocaleString(undefined, options));
+  assert.equal(formatDate(new Date(date.getTime() + 60_000), { ...options }), new Date(date.getTime() + 60_000).toLocaleString(undefined, options));
+});
+
+test("prepareDateFormat makes the app's date formatters one at a time, then says it is done", () => {
+  let calls = 0;
+  while (prepareDateFormat()) calls += 1;
+  assert.ok(calls < 6);
+  assert.equal(prepareDateFormat(), false);
+  assert.equal(formatDate(new Date(0), DATE_FORMATS.weekday), new Date(0).toLocaleString(undefined, { weekday: "short" }));
 });

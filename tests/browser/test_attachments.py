@@ -87,10 +87,23 @@ def test_a_camera_photo_is_downscaled_in_the_browser_and_reaches_both_protocols(
     size = "phone" if viewport is PHONE else "desktop"
     page = pages.new(viewport)
     photo = camera_photo(tmp_path / "IMG_2041.jpg")
-    expect(page.get_by_role("button", name=re.compile("attach a photo"))).to_be_visible()
-    camera = page.get_by_role("button", name="take a photo")
-    expect(camera).to_be_visible() if viewport is PHONE else expect(camera).to_be_hidden()
+    clip = page.get_by_role("button", name=re.compile("attach a photo"))
+    expect(clip).to_be_visible()
     assert page.locator('input[type=file][capture="environment"]').count() == 1
+    if viewport is PHONE:
+        # one paperclip for both (three tool buttons left the text field too narrow): a menu offers
+        # the camera, and the text field keeps most of the row
+        clip.click()
+        expect(page.get_by_role("menuitem", name="take a photo")).to_be_visible()
+        expect(page.get_by_role("menuitem", name="photo or file")).to_be_visible()
+        screenshot(page, "17-attach-menu-phone")
+        page.keyboard.press("Escape")
+        expect(page.get_by_role("menuitem", name="take a photo")).to_have_count(0)
+        field = page.get_by_label("message", exact=True).bounding_box()
+        assert field is not None
+        assert field["width"] >= 180  # ~20 characters of 17 px Ubuntu Mono (it was 142 px)
+    else:
+        expect(page.get_by_role("button", name="take a photo")).to_have_count(0)
 
     send(page, "/model gpt-4o-mini")
     upload = attach(page, photo)

@@ -4,8 +4,9 @@ import type { Store } from "../lib/store";
 import type { AuthStatus } from "../lib/types";
 import { ChatView } from "./chat";
 import { Composer } from "./composer";
-import { Controller } from "./controller";
+import { Controller, type Prefetched } from "./controller";
 import { h, iconButton, loadMedia, type Component } from "./dom";
+import { afterPaint } from "./idle";
 import { bindShortcuts } from "./keys";
 import { closeMenu } from "./menu";
 import { Nav } from "./nav";
@@ -14,8 +15,8 @@ import { Sidebar } from "./sidebar";
 import { statusLine } from "./statusline";
 import { toggleTheme } from "./theme";
 
-export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthStatus | null): Controller {
-  const controller = new Controller(api, store);
+export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthStatus | null, first: Prefetched | null = null): Controller {
+  const controller = new Controller(api, store, first);
   const chat = new ChatView(store, controller);
   const composer = new Composer(controller);
   const sidebar = new Sidebar(store, controller);
@@ -96,10 +97,13 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
     if (settingsModule) showSettings(settingsModule);
     else void loadSettings().then(showSettings);
   };
-  const idle = window.requestIdleCallback ?? ((run: () => void) => window.setTimeout(run, 1500));
-  idle(() => void loadSettings().catch(() => undefined));
-  idle(() => void loadMedia().then((m) => m.mountAttach(composer, controller)).catch(() => undefined));
-  idle(() => void controller.library("", "").catch(() => undefined)); // names for /p completion
+  // What the first screen does not need waits until it is shown (it would compete for the network
+  // and the main thread with the conversation being opened).
+  const later = (): void => {
+    afterPaint(() => void loadSettings().catch(() => undefined));
+    afterPaint(() => void loadMedia().then((m) => m.mountAttach(composer, controller)).catch(() => undefined));
+    afterPaint(() => void controller.library("", "").catch(() => undefined)); // names for /p completion
+  };
   const topbar = h(
     "header",
     { class: "topbar" },
@@ -169,7 +173,10 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
     focusComposer: () => composer.input.focus(),
     modelPicker: openPicker,
   });
-  void controller.start().then(() => composer.input.focus());
+  void controller.start().then(() => {
+    composer.input.focus();
+    later();
+  });
   return controller;
 }
 

@@ -1,4 +1,5 @@
-// Attachments and pictures, loaded once the chat is idle: the paperclip and camera buttons, paste and
+// Attachments and pictures, loaded once the chat is idle: the paperclip button (on a phone a menu:
+// photo or file, or the camera), paste and
 // drag-and-drop into the composer, the microphone (ui/voice.ts), photos downscaled in the browser before upload (a 12 MP phone photo
 // becomes ~2048 px, ~1568 px for Claude, which is all the model uses), thumbnails in messages, and /image.
 import "../styles/media.css";
@@ -7,6 +8,7 @@ import type { Message } from "../lib/types";
 import type { Composer } from "./composer";
 import type { Controller } from "./controller";
 import { button, h, iconButton } from "./dom";
+import { closeMenu, showMenu, type MenuItem } from "./menu";
 
 installImageCommand();
 
@@ -15,7 +17,6 @@ const OPENAI_SIDE = 2048;
 const ACCEPT = "image/png,image/jpeg,image/webp,image/gif,image/heic,application/pdf,text/*,.md,.csv,.json,.py,.ts,.js";
 
 const PAPERCLIP = "M21 12l-8.5 8.5a5 5 0 0 1-7-7L14 5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4L16 8";
-const CAMERA = "M4 8h3l2-3h6l2 3h3v11H4zM12 10a3.5 3.5 0 1 0 0 7a3.5 3.5 0 1 0 0-7z";
 
 /** An inline-SVG icon button like the top bar's, drawn with `d`. */
 export function svgButton(d: string, label: string, onClick: () => void, cls: string): HTMLButtonElement {
@@ -80,9 +81,23 @@ export function mountAttach(composer: Composer, controller: Controller): void {
       input.value = "";
     });
   }
-  const clip = svgButton(PAPERCLIP, "attach a photo or file (or paste, or drop)", () => picker.click(), "attach");
-  const shoot = svgButton(CAMERA, "take a photo", () => camera.click(), "camera");
-  composer.tools.append(picker, camera, clip, shoot);
+  // On a phone the camera is one more choice behind the paperclip, not a button of its own: three tool
+  // buttons beside the text field left it too narrow to write in. A desktop picks files directly.
+  const touch = matchMedia("(pointer: coarse)").matches;
+  const choices: MenuItem[] = [
+    { label: "photo or file", run: () => picker.click() },
+    { label: "take a photo", run: () => camera.click() },
+  ];
+  const clip: HTMLButtonElement = svgButton(PAPERCLIP, "attach a photo or file (or paste, or drop)", () => {
+    if (!touch) picker.click();
+    else if (clip.getAttribute("aria-expanded") === "true") closeMenu();
+    else showMenu(clip, choices, "attach");
+  }, "attach");
+  if (touch) {
+    clip.setAttribute("aria-haspopup", "menu");
+    clip.setAttribute("aria-expanded", "false");
+  }
+  composer.tools.append(picker, camera, clip);
 
   const add = async (files: File[]): Promise<void> => {
     for (const file of files) {

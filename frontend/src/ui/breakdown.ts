@@ -32,7 +32,9 @@ export function breakdownPanel(api: Api, conversation: Conversation, close: () =
     h("p", { class: "dim breakdown-title" }, conversation.title || "untitled"),
     body,
   );
-  const cell = (text: string, cls = ""): HTMLTableCellElement => h("td", { class: cls }, text);
+  // data-label: a phone shows each answer as a block of labelled values instead of nine columns (which
+  // do not fit 390 px: styles/breakdown.css). The roles keep it a table for screen readers either way.
+  const cell = (text: string, cls = "", label = ""): HTMLTableCellElement => h("td", { class: cls, role: "cell", "data-label": label || null }, text);
   void answers(api, conversation).then(
     ({ rows, partial }) => {
       if (rows.length === 0) {
@@ -40,36 +42,36 @@ export function breakdownPanel(api: Api, conversation: Conversation, close: () =
         return;
       }
       const sum = (pick: (m: Message) => number): number => rows.reduce((total, m) => total + pick(m), 0);
-      const head = ["#", "model", "in", "cached", "out", "reasoning", "cost", "latency", "ttft"].map((t) => h("th", { scope: "col" }, t));
+      const head = ["#", "model", "in", "cached", "out", "reasoning", "cost", "latency", "ttft"].map((t) => h("th", { scope: "col", role: "columnheader" }, t));
       const lines = rows.map((m, i) =>
         h(
           "tr",
-          { "data-message-id": m.id },
-          cell(String(i + 1), "num"),
-          h("td", { class: "model" }, m.model ?? "–", ...droppedParams(m).map((p) => h("span", { class: "dropped", title: `${p} not sent: the model does not accept it` }, ` −${p}`)), h("time", { datetime: m.created_at }, timeOf(m.created_at))),
-          cell(formatTokens(m.tokens_in), "num"),
-          cell(formatTokens(m.tokens_cached), "num"),
-          cell(formatTokens(m.tokens_out), "num"),
-          cell(formatTokens(m.tokens_reasoning), "num"),
-          cell(formatCost(m.cost), "num"),
-          cell(formatMs(m.latency_ms), "num"),
-          cell(formatMs(m.ttft_ms), "num"),
+          { "data-message-id": m.id, role: "row" },
+          cell(String(i + 1), "num index"),
+          h("td", { class: "model", role: "cell" }, m.model ?? "–", ...droppedParams(m).map((p) => h("span", { class: "dropped", title: `${p} not sent: the model does not accept it` }, ` −${p}`)), h("time", { datetime: m.created_at }, timeOf(m.created_at))),
+          cell(formatTokens(m.tokens_in), "num", "in"),
+          cell(formatTokens(m.tokens_cached), "num", "cached"),
+          cell(formatTokens(m.tokens_out), "num", "out"),
+          cell(formatTokens(m.tokens_reasoning), "num", "reasoning"),
+          cell(formatCost(m.cost), "num cost"),
+          cell(formatMs(m.latency_ms), "num", "latency"),
+          cell(formatMs(m.ttft_ms), "num", "ttft"),
         ),
       );
       const total = h(
         "tr",
-        { class: "total" },
-        h("th", { scope: "row", colspan: 2 }, `${rows.length} answers`),
-        cell(formatTokens(sum((m) => m.tokens_in)), "num"),
-        cell(formatTokens(sum((m) => m.tokens_cached)), "num"),
-        cell(formatTokens(sum((m) => m.tokens_out)), "num"),
-        cell(formatTokens(sum((m) => m.tokens_reasoning)), "num"),
-        cell(formatCost(sum((m) => m.cost ?? 0)), "num"),
-        cell("", "num"),
-        cell("", "num"),
+        { class: "total", role: "row" },
+        h("th", { scope: "row", colspan: 2, role: "rowheader" }, `${rows.length} answers`),
+        cell(formatTokens(sum((m) => m.tokens_in)), "num", "in"),
+        cell(formatTokens(sum((m) => m.tokens_cached)), "num", "cached"),
+        cell(formatTokens(sum((m) => m.tokens_out)), "num", "out"),
+        cell(formatTokens(sum((m) => m.tokens_reasoning)), "num", "reasoning"),
+        cell(formatCost(sum((m) => m.cost ?? 0)), "num cost"),
+        cell("", "num empty"),
+        cell("", "num empty"),
       );
       body.replaceChildren(
-        h("div", { class: "table-scroll", tabindex: 0, role: "region", "aria-label": "cost by message" }, h("table", { class: "breakdown-table" }, h("thead", {}, h("tr", {}, ...head)), h("tbody", {}, ...lines), h("tfoot", {}, total))),
+        h("div", { class: "table-scroll", tabindex: 0, role: "region", "aria-label": "cost by message" }, h("table", { class: "breakdown-table", role: "table" }, h("thead", { role: "rowgroup" }, h("tr", { role: "row" }, ...head)), h("tbody", { role: "rowgroup" }, ...lines), h("tfoot", { role: "rowgroup" }, total))),
       );
       if (partial) body.append(h("p", { class: "dim" }, `only the newest ${PAGE * MAX_PAGES} messages are listed`));
     },

@@ -36,7 +36,7 @@ export class Composer extends Emitter<ComposerEvents> implements Component {
     this.input = h("textarea", {
       class: "prompt",
       rows: 1,
-      placeholder: "message, or / for commands",
+      placeholder: isTouch() ? "message or /command" : "message, or / for commands", // one line on a phone
       "aria-label": "message",
       "aria-controls": "command-popup",
       "aria-autocomplete": "list",

@@ -4,7 +4,7 @@ import { shortcutLines } from "../lib/shortcuts";
 import { helpLines, isCommand, parseCommand, type CommandContext, type ExportFormat } from "../lib/commands";
 import { loadMedia } from "./dom";
 import { downloadUrl } from "./download";
-import { loadMarkdown } from "./markdown";
+import { loadMarkdown, prepareMessages } from "./markdown";
 import { formatCost, formatTokens } from "../lib/format";
 import type { Store } from "../lib/store";
 import type { Conversation, Message, Reasoning, SearchResult, UsageSummary } from "../lib/types";
@@ -26,6 +26,12 @@ export interface Shell {
   openPicker(): void;
 }
 
+/** A conversation fetch started before the app was mounted (main.ts), taken by the first open(). */
+export interface Prefetched {
+  id: string;
+  conversation: Promise<Conversation>;
+}
+
 export class Controller implements CommandContext, MessageActions, PagingActions, SidebarActions, PinnedActions {
   readonly streams: Streams;
   shell!: Shell;
@@ -33,19 +39,20 @@ export class Controller implements CommandContext, MessageActions, PagingActions
   constructor(
     readonly api: Api,
     readonly store: Store,
+    private prefetched: Prefetched | null = null,
   ) {
     this.streams = new Streams(api, store, () => void this.afterGeneration());
   }
 
+  /** The first screen: the conversation in the address is opened as soon as it and the renderer are
+   *  there, not after the models and the list (which only the status line and the drawer need). */
   async start(): Promise<void> {
+    const id = conversationFromHash();
     await Promise.all([
       this.guard(this.api.models().then((m) => this.store.setModels(m))),
       this.guard(this.api.listConversations(null).then((p) => this.store.setList(p.items, p.next_cursor, false))),
-      this.refreshUsage(),
-      loadMarkdown(), // the renderer chunk, before any message is shown
+      id ? this.open(id) : Promise.all([this.refreshUsage(), loadMarkdown()]), // show() refreshes usage
     ]);
-    const id = conversationFromHash();
-    if (id) await this.open(id);
   }
 
   /** Runs an action; API errors become a visible notice instead of an unhandled rejection. */
@@ -70,10 +77,17 @@ export class Controller implements CommandContext, MessageActions, PagingActions
 
   // -- conversations ---------------------------------------------------------------------------
   async open(id: string, flashId: string | null = null): Promise<void> {
-    const conversation = await this.guard(
-      flashId ? this.api.switchTo(id, flashId) : this.api.getConversation(id),
-    );
-    if (!conversation) return;
+    const early = this.prefetched?.id === id && !flashId ? this.prefetched.conversation : null;
+    this.prefetched = null;
+    const first = !this.store.conversation;
+    if (first) this.shell.chat.opening(true);
+    const fetched = early ?? (flashId ? this.api.switchTo(id, flashId) : this.api.getConversation(id));
+    // the renderer chunk too: messages are shown once, rendered (ui/markdown.ts)
+    const conversation = await this.guard(Promise.all([fetched, prepareMessages()]).then(([c]) => c));
+    if (!conversation) {
+      if (first) this.shell.chat.opening(false);
+      return;
+    }
     if (flashId) this.shell.chat.focusOn(flashId); // the answer is the page around it
     this.shell.closeDrawer(); // first: its history entry goes before the conversation's is pushed
     this.show(conversation);

@@ -3,6 +3,8 @@
 // (Controller.start), so the first screen's JS stays small. Until it has arrived (never in practice)
 // text is shown as plain text: nothing is lost, nothing is interpreted.
 import { loadMedia } from "./dom";
+import { prepareDateFormat } from "../lib/format";
+import { eachTask } from "./idle";
 
 type Renderer = typeof import("./render");
 
@@ -13,8 +15,36 @@ let loading: Promise<void> | null = null;
  *  font and with their attachment rows (a late font or a row added afterwards moves everything on
  *  screen, a layout shift). */
 export function loadMarkdown(): Promise<void> {
-  loading ??= Promise.all([import("./render"), document.fonts?.ready, loadMedia()]).then(([module]) => void (renderer = module));
+  loading ??= Promise.all([import("./render"), webFonts(), loadMedia()]).then(([module]) => void (renderer = module));
   return loading;
+}
+
+/** loadMarkdown(), and the one-off costs of the first message (marked building its rules, V8 compiling
+ *  the parser, the locale's date data) paid in short tasks of their own while the conversation is on its
+ *  way, not inside the task that shows it. For opening a conversation; the empty chat does not pay them
+ *  while it loads. */
+export function prepareMessages(): Promise<void> {
+  preparing ??= Promise.all([loadMarkdown().then(() => renderer && warmUp(renderer)), eachTask(prepareDateFormat)]).then(() => undefined);
+  return preparing;
+}
+let preparing: Promise<void> | null = null;
+
+const SAMPLES = ["# a\n\n*b* **c** `d`\n", "- e\n1. f\n\n> g\n", "[h](https://example.com)\n\n```\ni\n```\n"];
+
+/** Renders small samples, one a task, before the renderer is used for real. */
+async function warmUp(module: Renderer): Promise<Renderer> {
+  const samples = [...SAMPLES];
+  await eachTask(() => (module.renderMarkdown(samples.shift() ?? ""), samples.length > 0));
+  return module;
+}
+
+/** Asks for both faces of Ubuntu Mono and waits for them. (`document.fonts.ready` would not do: called
+ *  before anything is laid out, nothing is loading yet and it resolves at once.) A face that fails to
+ *  load leaves the fallback font; the messages are shown all the same. */
+function webFonts(): Promise<unknown> {
+  const fonts = document.fonts;
+  if (!fonts) return Promise.resolve();
+  return Promise.all(["400", "700"].map((weight) => fonts.load(`${weight} 1em "Ubuntu Mono"`).catch(() => undefined)));
 }
 
 function plain(text: string): DocumentFragment {
@@ -27,8 +57,8 @@ function plain(text: string): DocumentFragment {
 }
 
 /** Markdown text → a sanitized fragment with a copy button on every code block. */
-export function renderMarkdown(text: string): DocumentFragment {
-  if (renderer) return renderer.renderMarkdown(text);
+export function renderMarkdown(text: string, cache = false): DocumentFragment {
+  if (renderer) return renderer.renderMarkdown(text, cache);
   void loadMarkdown();
   return plain(text);
 }
@@ -39,14 +69,4 @@ export function renderSnippet(html: string): DocumentFragment {
   const fragment = document.createDocumentFragment();
   fragment.append(new DOMParser().parseFromString(html, "text/html").body.textContent ?? "");
   return fragment;
-}
-
-/** Highlights code blocks and typesets math under `root`; highlight.js and KaTeX load on first use. */
-export async function enhance(root: HTMLElement): Promise<void> {
-  const blocks = Array.from(root.querySelectorAll<HTMLElement>("pre code:not(.hljs)"));
-  const math = Array.from(root.querySelectorAll<HTMLElement>("code.math-inline, code.math-display"));
-  if (math.length) void import("./math").then(({ typeset }) => math.forEach(typeset));
-  if (blocks.length === 0) return;
-  const { highlightBlock } = await import("./highlight");
-  blocks.forEach(highlightBlock);
 }

@@ -1,9 +1,9 @@
 // One message as a light terminal block: header (who · model · time), body (markdown), state line, a
 // compact action row (copy always one tap away; the rest in a menu, also on long press), details.
-import { formatCost, formatMs, formatTokens } from "../lib/format";
+import { DATE_FORMATS, formatCost, formatDate, formatMs, formatTokens } from "../lib/format";
 import type { Message } from "../lib/types";
 import { button, copyButton, h, loadMedia, type Component } from "./dom";
-import { enhance } from "./markdown";
+import { enhance } from "./enhance";
 import { menuButton, onLongPress, type MenuItem } from "./menu";
 import { StreamingMarkdown } from "./streaming";
 
@@ -80,7 +80,7 @@ export class MessageView implements Component {
       this.body.update(message.content);
     } else if (statusChanged || first) {
       this.body.finish(message.content);
-      void enhance(this.body.el);
+      enhance(this.body.el);
     }
     if (statusChanged) this.renderActions();
     this.renderState();
@@ -184,7 +184,7 @@ export class MessageView implements Component {
       ["cost", formatCost(m.cost)],
       ["latency", formatMs(m.latency_ms)],
       ["ttft", formatMs(m.ttft_ms)],
-      ["time", new Date(m.created_at).toLocaleString()],
+      ["time", formatDate(new Date(m.created_at))],
     ];
     const dropped = droppedParams(m);
     if (dropped.length) rows.push(["not sent", `${dropped.join(", ")} — ${m.model ?? "the model"} does not accept ${dropped.length > 1 ? "them" : "it"}`]);
@@ -231,8 +231,5 @@ const sameDay = (a: Date, b: Date): boolean => a.toDateString() === b.toDateStri
 /** The time in the user's locale; the date too when it was not today. */
 export function timeOf(iso: string, now = new Date()): string {
   const date = new Date(iso);
-  const options: Intl.DateTimeFormatOptions = sameDay(date, now)
-    ? { hour: "numeric", minute: "2-digit" }
-    : { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" };
-  return date.toLocaleString(undefined, options);
+  return formatDate(date, sameDay(date, now) ? DATE_FORMATS.time : DATE_FORMATS.dayAndTime);
 }

@@ -15,22 +15,33 @@ const ALLOWED_TAGS = [
 const ALLOWED_ATTR = ["href", "title", "class", "start", "align"];
 const SAFE_URL = /^(?:https?:|mailto:)/i;
 
-const purifier = DOMPurify(window);
-purifier.addHook("afterSanitizeAttributes", (node) => {
-  if (node.tagName === "A") {
-    const href = node.getAttribute("href") ?? "";
-    if (!SAFE_URL.test(href)) node.removeAttribute("href");
-    node.setAttribute("target", "_blank");
-    node.setAttribute("rel", "noopener noreferrer");
-  }
-  // Only our own highlight/language classes; model output cannot borrow the app's classes.
-  const cls = node.getAttribute("class");
-  if (cls !== null) {
-    const kept = cls.split(/\s+/).filter((c) => /^(language-[\w+#-]+|hljs[\w-]*|math-(inline|display))$/.test(c));
-    if (kept.length) node.setAttribute("class", kept.join(" "));
-    else node.removeAttribute("class");
-  }
-});
+const SAFE_CLASS = /^(language-[\w+#-]+|hljs[\w-]*|math-(inline|display))$/;
+
+/** A sanitizer for one allow-list. Its configuration is set once: DOMPurify otherwise re-parses the
+ *  config (and rebuilds its tag and attribute sets) on every call, most of the cost of a short message. */
+function purifierFor(tags: string[], attrs: string[]): ReturnType<typeof DOMPurify> {
+  const purifier = DOMPurify(window);
+  purifier.setConfig({ ALLOWED_TAGS: tags, ALLOWED_ATTR: attrs, ALLOWED_URI_REGEXP: SAFE_URL, ALLOW_DATA_ATTR: false, RETURN_DOM_FRAGMENT: true });
+  purifier.addHook("afterSanitizeAttributes", (node) => {
+    if (node.tagName === "A") {
+      const href = node.getAttribute("href") ?? "";
+      if (!SAFE_URL.test(href)) node.removeAttribute("href");
+      node.setAttribute("target", "_blank");
+      node.setAttribute("rel", "noopener noreferrer");
+    }
+    // Only our own highlight/language classes; model output cannot borrow the app's classes.
+    const cls = node.getAttribute("class");
+    if (cls !== null) {
+      const kept = cls.split(/\s+/).filter((c) => SAFE_CLASS.test(c));
+      if (kept.length) node.setAttribute("class", kept.join(" "));
+      else node.removeAttribute("class");
+    }
+  });
+  return purifier;
+}
+
+const rich = purifierFor(ALLOWED_TAGS, ALLOWED_ATTR);
+let snippets: ReturnType<typeof DOMPurify> | null = null; // made on the first search, not with every page
 
 const marked = new Marked({ gfm: true, breaks: false, async: false });
 // Images are never loaded from model output (tracking pixels, data: payloads): shown as links instead.
@@ -82,19 +93,35 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 }
 
-export function sanitize(html: string, tags: string[] = ALLOWED_TAGS): DocumentFragment {
-  return purifier.sanitize(html, {
-    ALLOWED_TAGS: tags,
-    ALLOWED_ATTR: tags === ALLOWED_TAGS ? ALLOWED_ATTR : [],
-    ALLOWED_URI_REGEXP: SAFE_URL,
-    ALLOW_DATA_ATTR: false,
-    RETURN_DOM_FRAGMENT: true,
-  });
+export function sanitize(html: string): DocumentFragment {
+  return rich.sanitize(html) as unknown as DocumentFragment;
 }
 
-/** Markdown text → a sanitized fragment with a copy button on every code block. */
-export function renderMarkdown(text: string): DocumentFragment {
+/** Finished texts already rendered, newest last: showing a conversation again (after every send, a
+ *  retry, an edit, a version switch) re-renders its whole page, and most of it is unchanged. A clone of
+ *  a sanitized fragment costs a fraction of parsing and sanitizing again. */
+const rendered = new Map<string, DocumentFragment>();
+const CACHED = 400; // more than the DOM holds (ui/chat.ts MAX_SHOWN)
+const CACHED_CHARS = 100_000; // a huge text is not kept
+
+function parsed(text: string, cache: boolean): DocumentFragment {
+  const hit = rendered.get(text);
+  if (hit) {
+    rendered.delete(text); // now the newest
+    rendered.set(text, hit);
+    return hit.cloneNode(true) as DocumentFragment;
+  }
   const fragment = sanitize(marked.parse(text) as string);
+  if (!cache || text.length > CACHED_CHARS) return fragment;
+  rendered.set(text, fragment.cloneNode(true) as DocumentFragment);
+  if (rendered.size > CACHED) rendered.delete(rendered.keys().next().value!);
+  return fragment;
+}
+
+/** Markdown text → a sanitized fragment with a copy button on every code block. `cache`: a finished
+ *  text, likely to be shown again (not the growing tail of a stream). */
+export function renderMarkdown(text: string, cache = false): DocumentFragment {
+  const fragment = parsed(text, cache);
   for (const pre of Array.from(fragment.querySelectorAll("pre"))) {
     const code = pre.querySelector("code");
     const lang = /language-([\w+#-]+)/.exec(code?.className ?? "")?.[1] ?? "";
@@ -109,5 +136,6 @@ export function renderMarkdown(text: string): DocumentFragment {
 
 /** Server search snippets are escaped already with <mark> around hits; only <mark> survives. */
 export function renderSnippet(html: string): DocumentFragment {
-  return sanitize(html, ["mark"]);
+  snippets ??= purifierFor(["mark"], []);
+  return snippets.sanitize(html) as unknown as DocumentFragment;
 }

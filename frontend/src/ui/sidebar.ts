@@ -1,9 +1,11 @@
 // The conversation list (a drawer on phones, a pane from 1024 px): search, infinite scroll, compact rows
 // grouped Today / Yesterday / Previous 7 days / Older with dates in the user's locale, actions in a menu.
+import { DATE_FORMATS, formatDate } from "../lib/format";
 import type { Store } from "../lib/store";
 import type { ConversationSummary, SearchResult } from "../lib/types";
 import { button, h, icon, type Component } from "./dom";
 import { renderSnippet } from "./markdown";
+import { afterPaint } from "./idle";
 import { menuButton } from "./menu";
 
 const DAY = 86_400_000;
@@ -22,13 +24,15 @@ export function groupOf(iso: string, now = new Date()): string {
 export function shortDate(iso: string, now = new Date()): string {
   const date = new Date(iso);
   const group = groupOf(iso, now);
-  const options: Intl.DateTimeFormatOptions =
+  const options =
     group === "Today" || group === "Yesterday"
-      ? { hour: "numeric", minute: "2-digit" }
+      ? DATE_FORMATS.time
       : group === "Previous 7 days"
-        ? { weekday: "short" }
-        : { day: "numeric", month: "short", ...(date.getFullYear() === now.getFullYear() ? {} : { year: "numeric" }) };
-  return date.toLocaleString(undefined, options);
+        ? DATE_FORMATS.weekday
+        : date.getFullYear() === now.getFullYear()
+          ? DATE_FORMATS.day
+          : DATE_FORMATS.dayOfYear;
+  return formatDate(date, options);
 }
 
 /** A branch (from a message) or a clone (the whole tree) of another conversation. */
@@ -57,6 +61,7 @@ export class Sidebar implements Component {
   private readonly observer: IntersectionObserver;
   private readonly offs: (() => void)[] = [];
   private loading = false;
+  private scheduled = false;
 
   constructor(
     private readonly store: Store,
@@ -85,7 +90,9 @@ export class Sidebar implements Component {
     this.observer = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) void this.more();
     });
-    this.offs.push(store.on("list", () => this.render()), store.on("conversation", () => this.markActive()));
+    // Several list changes come together (the list, then the opened conversation's entry): they are
+    // drawn once, after the next paint, not inside the task that shows a conversation.
+    this.offs.push(store.on("list", () => this.scheduleRender()), store.on("conversation", () => this.markActive()));
     this.render();
   }
 
@@ -115,6 +122,15 @@ export class Sidebar implements Component {
     } finally {
       this.loading = false;
     }
+  }
+
+  private scheduleRender(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    afterPaint(() => {
+      this.scheduled = false;
+      if (this.el.isConnected) this.render();
+    });
   }
 
   private render(): void {
@@ -150,7 +166,7 @@ export class Sidebar implements Component {
       { type: "button", class: "conv-open", onclick: () => this.actions.open(c.id) },
       kind ? icon(kind, `${kind} of another conversation`) : null,
       h("span", { class: "conv-title" }, c.title || "untitled"),
-      h("time", { class: "conv-meta", datetime: c.updated_at, title: new Date(c.updated_at).toLocaleString() }, shortDate(c.updated_at)),
+      h("time", { class: "conv-meta", datetime: c.updated_at, title: formatDate(new Date(c.updated_at)) }, shortDate(c.updated_at)),
     );
     const tools = h("div", { class: "conv-tools" });
     tools.append(
@@ -207,7 +223,7 @@ export class Sidebar implements Component {
             { class: "hit-meta" },
             h("span", { class: `hit-role role-${r.role ?? "title"}` }, r.role === "user" ? "you" : (r.role ?? "title")),
             " · ",
-            h("time", { datetime: r.created_at }, new Date(r.created_at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })),
+            h("time", { datetime: r.created_at }, formatDate(new Date(r.created_at), { dateStyle: "medium", timeStyle: "short" })),
           ),
           h("span", { class: "snippet" }, renderSnippet(r.snippet)),
         ),

@@ -34,7 +34,7 @@ export class StreamingMarkdown {
     this.cancelFrame();
     this.text = text;
     this.renderedStable = 0;
-    this.stable.replaceChildren(renderMarkdown(text));
+    this.stable.replaceChildren(renderMarkdown(text, true));
     this.tail.replaceChildren();
   }
 
