@@ -92,6 +92,10 @@ class MessageWatch:
         live = self.jobs.live(self.message_id)
         if live is not None:  # fresher than the last flush (a detached row: nothing is written back)
             self.message.content, self.message.reasoning_content = live.text, live.reasoning
+            if (live.text or live.reasoning) and self.message.status == "pending":
+                # the row from memory is the turn's, as stored before the first piece arrived: what the
+                # next flush writes (a page reloaded mid-answer must not show a streaming answer as waiting)
+                self.message.status = "streaming"
         yield StreamItem("message", self.message, offsets=(cursor.text, cursor.reasoning))
         if live is not None:
             source = self._from_live(live)
