@@ -18,6 +18,7 @@ from tests.browser.conftest import DESKTOP, PHONE, PageFactory, screenshot
 from tests.browser.helpers import assistant, open_drawer_if_phone, send, wait_complete
 from tests.support.long_conversations import SeededConversation, seed_conversation
 from tests.support.server import LiveServer
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -158,7 +159,8 @@ def test_switching_a_version_deep_in_the_path_keeps_the_view_phone(
 ) -> None:
     page = pages.new(PHONE, path=f"/#/c/{seeded.id}")
     messages = page.locator("article.msg")
-    expect(messages).to_have_count(DEFAULT_PAGE_SIZE)
+    # the messages off screen are rendered in idle-time batches: on a busy machine that takes a while
+    expect(messages).to_have_count(DEFAULT_PAGE_SIZE, timeout=20_000)
     # Message 439 has a newer version with one answer below it. Its bottom at the screen's bottom: the
     # new version can take its exact place (higher up there would be too little below it to scroll to).
     original = page.locator(f'[data-message-id="{seeded.path[439]}"]')
@@ -169,7 +171,12 @@ def test_switching_a_version_deep_in_the_path_keeps_the_view_phone(
     alternative = page.locator(f'[data-message-id="{seeded.alternatives[439]}"]')
     expect(alternative.locator(".msg-body")).to_have_text("alternative 439")
     expect(alternative.locator(".sibling-count")).to_have_text("2/2")
-    assert abs(top_of(page, seeded.alternatives[439]) - before) <= 1
+    # the new version's page is laid out in batches too: it must end where the old version was
+    wait_until(
+        lambda: abs(top_of(page, seeded.alternatives[439]) - before) <= 1,
+        timeout=10,
+        message="the new version in the old one's place",
+    )
     expect(messages.last.locator(".msg-body")).to_have_text("below 439")
     screenshot(page, "long-05-switched-version-phone")
 
