@@ -16,6 +16,13 @@ from tests.support.server import LiveServer
 from tests.support.v1 import V1App, start_v1_app
 
 BACKENDS = ["sqlite", "postgresql"]
+LONGEST_TIERS = ("docker", "clients", "slow")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first (stable otherwise): with parallel workers (``./scripts/test`` runs two),
+    a five-minute Docker build handed out last would leave the other worker idle until it ends."""
+    items.sort(key=lambda item: not any(item.get_closest_marker(tier) for tier in LONGEST_TIERS))
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,7 @@ from tests.support.npm_tools import ensure_installed
 from tests.support.server import LiveServer
 from tests.support.waiting import wait_until
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LIGHTHOUSE = "lighthouse@12.8.2"  # 13.x needs Node 22; Debian's is 20
 RESULTS = ROOT / "test-artifacts" / "lighthouse"
