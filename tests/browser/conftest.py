@@ -152,8 +152,14 @@ def pages(app_server: LiveServer) -> Iterator[PageFactory]:
 
 
 def screenshot(page: Page, name: str) -> Path:
-    """Saves a screenshot for people to look at (test-artifacts/ is git-ignored)."""
+    """Saves a screenshot for people to look at (test-artifacts/ is git-ignored), once the transitions
+    under way have ended (a drawer caught sliding in looks cut off); endless animations are not waited for."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    page.wait_for_function(
+        """() => document.getAnimations().every(a => a.playState !== 'running'
+            || a.effect?.getComputedTiming().endTime === Infinity)""",
+        timeout=5000,
+    )
     page.screenshot(path=str(path))
     return path
