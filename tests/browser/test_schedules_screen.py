@@ -77,8 +77,13 @@ def test_schedules_screen(
         (saved,) = api.get("/api/schedules").json()
     assert (saved["cron"], saved["paused"], saved["runs"]) == ("15 9 * * 1", True, 2)
 
+    page.evaluate("window.sameDocument = true")
     item.get_by_role("link", name="open").click()
     expect(page.locator("article.msg-assistant").first).to_contain_text("Good morning.")
+    expect(panel).to_be_hidden()  # the link closed the screen and opened the conversation in place
+    assert page.evaluate("window.sameDocument === true"), "opening the schedule's conversation reloaded the page"
+    page.go_back()  # Back returns to where the screen was opened from
+    expect(page.locator("article.msg-assistant")).to_have_count(0)
     _open(page)
     panel = page.get_by_role("dialog", name="scheduled prompts")
     panel.locator("li.schedule", has_text="Morning brief").get_by_role("button", name="delete").click()

@@ -131,3 +131,52 @@ def test_back_returns_to_the_previous_conversation_and_closes_layers(
     expect(page).to_have_url(f"{pages.base_url}/")
     expect(page.locator(".topbar .title")).to_have_text("llm-router")
     expect(page.locator("article.msg")).to_have_count(0)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_back_and_esc_close_every_screen_and_stay_in_the_app(
+    pages: PageFactory, answers: Answers, viewport: dict[str, int]
+) -> None:
+    """The screens opened from settings (usage, memory, schedules), the prompt library and the compare
+    view are layers like settings itself: Back closes the top one and the app stays where it was."""
+    page = pages.new(viewport)
+    send(page, "hello")
+    wait_complete(assistant(page))
+    here = page.url
+    settings = page.get_by_role("dialog", name="settings")
+    for screen, dialog in (("usage", "usage"), ("memory", "memory"), ("schedules", "scheduled prompts")):
+        page.get_by_role("button", name="settings").click()
+        settings.get_by_role("button", name=screen, exact=True).click()
+        expect(page.get_by_role("dialog", name=dialog)).to_be_visible()
+        page.go_back()  # the screen closes; settings stays open beneath it
+        expect(page.get_by_role("dialog", name=dialog)).to_have_count(0)
+        expect(settings).to_be_visible()
+        page.go_back()
+        expect(settings).to_have_count(0)
+        assert page.url == here
+
+    page.get_by_role("button", name="settings").click()
+    settings.get_by_role("button", name="usage", exact=True).click()
+    page.keyboard.press("Escape")  # Esc takes the top layer only
+    expect(page.get_by_role("dialog", name="usage")).to_have_count(0)
+    expect(settings).to_be_visible()
+    expect(settings.get_by_role("button", name="usage", exact=True)).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(settings).to_have_count(0)
+
+    send(page, "/p")  # alone, it opens the library
+    library = page.get_by_role("dialog", name="prompt library")
+    expect(library).to_be_visible()
+    page.go_back()
+    expect(library).to_have_count(0)
+    assert page.url == here
+    expect(assistant(page)).to_contain_text("hello")  # still the same conversation, in the app
+
+    send(page, "/compare gpt-4o gpt-4o-mini which one?")
+    compare = page.get_by_role("dialog", name="compare answers")
+    expect(compare).to_be_visible()
+    page.go_back()
+    expect(compare).to_have_count(0)
+    assert page.url == here
+    page.keyboard.press("Escape")  # nothing left open: Esc does nothing, and Back history is intact
+    expect(page.locator(".topbar .title")).not_to_have_text("llm-router")

@@ -87,7 +87,7 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
     import("./settings").then((module) => (settingsModule = module));
   const showSettings = ({ settingsPanel }: SettingsModule): void => {
     if (settings) return;
-    settings = settingsPanel(api, auth, () => nav.dismiss(hideSettings));
+    settings = settingsPanel(api, auth, () => nav.dismiss(hideSettings), (hide) => nav.open(hide));
     root.append(settings.el);
     nav.openLayer(hideSettings);
   };
@@ -147,6 +147,7 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
     openDrawer: () => setDrawer(true),
     go: (url) => nav.go(url),
     openPicker,
+    layer: (hide) => nav.open(hide),
   };
   const showTitle = (): void => void (title.textContent = store.conversation?.title || "llm-router");
   store.on("conversation", showTitle);

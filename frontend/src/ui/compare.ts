@@ -47,19 +47,14 @@ function stats(m: Message): string {
   return parts.join(" · ");
 }
 
+let closeShown: (() => void) | null = null; // the compare view on screen, if any
+
 export function showCompare(ctrl: Controller, conversationId: string, turn: Turn): void {
-  document.querySelector(".compare")?.remove();
+  closeShown?.();
   const stops: (() => void)[] = [];
   const tabs = h("div", { class: "compare-tabs", role: "tablist", "aria-label": "answers" });
   const strip = h("div", { class: "compare-strip" });
-  const close = (): void => {
-    stops.forEach((stop) => stop());
-    panel.remove();
-    document.removeEventListener("keydown", onKey);
-  };
-  const onKey = (event: KeyboardEvent): void => {
-    if (event.key === "Escape") close();
-  };
+  let close = (): void => undefined; // a layer once shown: Back, Esc and "close" take it down
   turn.assistant_messages.forEach((message, index) => {
     const body = new StreamingMarkdown("compare-body md");
     const meta = h("div", { class: "compare-meta dim", "aria-live": "off" });
@@ -105,10 +100,15 @@ export function showCompare(ctrl: Controller, conversationId: string, turn: Turn
   [...strip.children].forEach((c) => observer.observe(c));
   stops.push(() => observer.disconnect());
   const panel = h("div", { class: "compare", role: "dialog", "aria-label": "compare answers" },
-    h("header", { class: "compare-top" }, h("span", { class: "compare-prompt" }, `compare: ${turn.user_message.content}`), button("close", close)),
+    h("header", { class: "compare-top" }, h("span", { class: "compare-prompt" }, `compare: ${turn.user_message.content}`), button("close", () => close())),
     tabs,
     strip,
   );
-  document.addEventListener("keydown", onKey);
   document.body.append(panel);
+  close = ctrl.shell.layer(() => {
+    stops.forEach((stop) => stop());
+    panel.remove();
+    closeShown = null;
+  });
+  closeShown = close;
 }

@@ -24,6 +24,8 @@ export interface Shell {
   /** Navigates to a route with a new history entry (Back returns here). */
   go(url: string): void;
   openPicker(): void;
+  /** Opens a layer `hide` takes down (Back and Esc close it too); the returned function closes it. */
+  layer(hide: () => void): () => void;
 }
 
 /** A conversation fetch started before the app was mounted (main.ts), taken by the first open(). */

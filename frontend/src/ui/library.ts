@@ -128,8 +128,10 @@ function entryForm(kind: "prompt" | "preset", fields: HTMLElement[], save: Save)
 }
 
 export async function openLibrary(ctrl: Controller): Promise<void> {
-  document.querySelector(".library")?.remove();
+  if (document.querySelector(".library")) return;
   const panel = h("section", { class: "library frame", role: "dialog", "aria-label": "prompt library" });
+  document.body.append(panel);
+  const close = ctrl.shell.layer(() => panel.remove()); // Back and Esc close it as well
   const admin = await ctrl.api.authStatus().then((s) => s.user?.role === "admin", () => false);
   const refresh = async (): Promise<void> => {
     const { prompts, presets } = await load(ctrl);
@@ -164,20 +166,18 @@ export async function openLibrary(ctrl: Controller): Promise<void> {
       if (chosen) act(chosen.text().then((text) => ctrl.api.request("POST", "/api/prompts/import", JSON.parse(text))));
     });
     panel.replaceChildren(
-      h("header", { class: "row" }, h("h2", {}, "┤ library ├"), button("close", () => panel.remove())),
+      h("header", { class: "row" }, h("h2", {}, "┤ library ├"), button("close", close)),
       h("h3", {}, "prompts"),
-      ...prompts.map((p) => entry(p, p.body, () => { panel.remove(); fillPrompt(ctrl, p); }, () => promptForm.edit(p))),
+      ...prompts.map((p) => entry(p, p.body, () => { close(); fillPrompt(ctrl, p); }, () => promptForm.edit(p))),
       promptForm.form,
       h("h3", {}, "presets"),
       ...presets.map((p) => entry(p, [p.model, p.reasoning, p.temperature, p.system_prompt].filter((x) => x != null).join(" · "),
-        () => { panel.remove(); void ctrl.guard(applyPreset(ctrl, p)); },
+        () => { close(); void ctrl.guard(applyPreset(ctrl, p)); },
         () => presetForm.edit(p),
         [button(p.is_default ? "default ✓" : "make default", () => act(ctrl.api.request("PUT", "/api/presets/default", { preset_id: p.is_default ? null : p.id })))])),
       presetForm.form,
       h("div", { class: "row" }, h("a", { class: "btn", href: "/api/prompts/export", download: "llm-router-library.json" }, "export"), file),
     );
   };
-  panel.addEventListener("keydown", (event) => event.key === "Escape" && panel.remove());
-  document.body.append(panel);
   await refresh();
 }

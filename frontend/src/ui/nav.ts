@@ -23,6 +23,18 @@ export class Nav {
     history.pushState({ layers: this.layers.length } satisfies NavState, "", location.href);
   }
 
+  /** Opens a layer that `hide` takes down, by Back, Esc or the close() returned; focus then goes back to
+   * what had it when the layer opened. */
+  open(hide: Close): Close {
+    const opener = document.activeElement;
+    const close: Close = () => {
+      hide();
+      if (opener instanceof HTMLElement && opener.isConnected) opener.focus({ preventScroll: true });
+    };
+    this.openLayer(close);
+    return () => this.dismiss(close);
+  }
+
   /** Closes a layer from the UI (close button, scrim, Esc): hides it and drops its history entry. */
   dismiss(close: Close): void {
     const index = this.layers.lastIndexOf(close);
@@ -62,12 +74,11 @@ export class Nav {
       if (url !== null) this.go(url);
       return;
     }
+    // Back closes the layers above the entry it reached; a link to `#/c/<id>` followed from inside a layer
+    // (a schedule's "open", the dashboard's top conversations) arrives here too, with no state: its layers
+    // close and the conversation opens. Following the route is a no-op when the address did not change.
     const target = state?.layers ?? 0;
-    let closed = false;
-    while (this.layers.length > target) {
-      this.layers.pop()?.();
-      closed = true;
-    }
-    if (!closed) this.onRoute();
+    while (this.layers.length > target) this.layers.pop()?.();
+    this.onRoute();
   }
 }

@@ -93,7 +93,7 @@ export function schedulesPanel(api: Api, onClose: () => void): Component {
         button(s.paused ? "resume" : "pause", () => act(api.request("PATCH", `/api/schedules/${s.id}`, { paused: !s.paused }), s.paused ? "resumed" : "paused")),
         button("edit", () => edit(s)),
         // a fresh start on the conversation's address closes every panel on the way
-        s.conversation_id ? h("a", { class: "btn", href: `#/c/${s.conversation_id}`, onclick: () => setTimeout(() => location.reload()) }, "open") : null,
+        s.conversation_id ? h("a", { class: "btn", href: `#/c/${s.conversation_id}` }, "open") : null,
         button("delete", () => act(api.request("DELETE", `/api/schedules/${s.id}`), "deleted (its conversation stays)")),
       ),
     );

@@ -7,7 +7,14 @@ import { dataSection } from "./data";
 import { button, h, type Component } from "./dom";
 import { toggleTheme } from "./theme";
 
-export function settingsPanel(api: Api, auth: AuthStatus | null, onClose: () => void): Component {
+/** `layer` registers a screen opened from here (usage, memory, schedules) with the app's history, so Back
+ * and Esc close it; it returns the screen's close(). */
+export function settingsPanel(
+  api: Api,
+  auth: AuthStatus | null,
+  onClose: () => void,
+  layer: (hide: () => void) => () => void,
+): Component {
   const keyList = h("ul", { class: "key-list" });
   const message = h("p", { class: "form-note", role: "status" });
   const say = (text: string): void => void (message.textContent = text);
@@ -59,8 +66,10 @@ export function settingsPanel(api: Api, auth: AuthStatus | null, onClose: () => 
   });
 
   const open = (make: (api: Api, onClose: () => void) => Component): void => {
-    const panel = make(api, () => panel.dispose());
+    let close = (): void => undefined;
+    const panel = make(api, () => close());
     el.after(panel.el);
+    close = layer(() => panel.dispose());
   };
   const pushSlot = h("div", {});
   void import("./push").then((m) => pushSlot.replaceChildren(m.pushSection(api)));
@@ -73,10 +82,7 @@ export function settingsPanel(api: Api, auth: AuthStatus | null, onClose: () => 
       "div",
       { class: "row" },
       button("toggle theme", () => void toggleTheme()),
-      button("usage", () => {
-        const dashboard = dashboardPanel(api, () => dashboard.dispose());
-        el.after(dashboard.el);
-      }),
+      button("usage", () => open(dashboardPanel)),
       // each a chunk of its own, fetched when opened
       button("memory", () => void import("./memory").then(({ memoryPanel }) => open(memoryPanel))),
       button("schedules", () => void import("./schedules").then(({ schedulesPanel }) => open(schedulesPanel))),
