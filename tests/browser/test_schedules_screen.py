@@ -81,7 +81,7 @@ def test_schedules_screen(
     item.get_by_role("link", name="open").click()
     expect(page.locator("article.msg-assistant").first).to_contain_text("Good morning.")
     expect(panel).to_be_hidden()  # the link closed the screen and opened the conversation in place
-    assert page.evaluate("window.sameDocument === true"), "opening the schedule's conversation reloaded the page"
+    assert page.evaluate("window.sameDocument === true"), "opening the conversation reloaded the page"
     page.go_back()  # Back returns to where the screen was opened from
     expect(page.locator("article.msg-assistant")).to_have_count(0)
     _open(page)
