@@ -1,5 +1,5 @@
 """Compare in the browser (side by side on a desktop, swipeable tabs on a phone, each answer live, picking
-one continues on it) and the prompt library (/p fills two variables and sends; /preset applies one)."""
+one continues on it; the versions of a regenerated answer side by side from its menu) and the prompt library (/p fills two variables and sends; /preset applies one)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from llm_router.testing import FakeProvider
 from llm_router.testing.script import Behaviour
 from tests.browser.conftest import DESKTOP, PHONE, PageFactory, screenshot
-from tests.browser.helpers import assistant, send, wait_complete
+from tests.browser.helpers import assistant, menu_action, send, wait_complete
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -73,6 +73,43 @@ def test_compare_three_models_and_continue_with_one(
     assert [m["content"] for m in last["messages"] if m["role"] == "assistant"] == [
         "gpt-4o-mini says one two three"
     ]
+
+
+@pytest.mark.parametrize(("size", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_versions_of_an_answer_compared_side_by_side_and_one_picked(
+    pages: PageFactory, fake_provider: FakeProvider, size: str, viewport: dict[str, int]
+) -> None:
+    page = pages.new(viewport)
+    fake_provider.enqueue(Behaviour(chunks=["the first version"]))
+    send(page, "say it")
+    wait_complete(assistant(page))
+    menu = assistant(page).locator("button.more")
+    menu.click()
+    expect(assistant(page).get_by_role("menuitem", name="compare versions")).to_have_count(0)  # only one
+    page.keyboard.press("Escape")
+    fake_provider.enqueue(Behaviour(chunks=["the second version"]))
+    menu_action(assistant(page), "regenerate")
+    expect(assistant(page)).to_contain_text("the second version", timeout=20_000)
+    wait_complete(assistant(page))
+
+    menu_action(assistant(page), "compare versions")
+    panel = page.get_by_role("dialog", name="compare answers")
+    columns = panel.locator(".compare-col")
+    expect(columns).to_have_count(2)
+    expect(panel.locator(".compare-prompt")).to_contain_text("say it")
+    expect(columns.nth(0).locator(".compare-body")).to_have_text("the first version")
+    expect(columns.nth(1).locator(".compare-body")).to_have_text("the second version")
+    expect(columns.nth(0).locator("strong")).to_have_text("1 · gpt-5.1")  # one model: told apart by number
+    expect(columns.nth(0)).to_have_attribute("data-status", "complete")
+    screenshot(page, f"18-compare-versions-{size}")
+
+    if size == "phone":
+        panel.locator(".compare-tab").nth(0).click()
+        expect(columns.nth(0)).to_be_in_viewport(ratio=0.95)
+    columns.nth(0).get_by_role("button", name="continue with this").click()
+    expect(panel).to_have_count(0)
+    expect(assistant(page)).to_contain_text("the first version")
+    expect(assistant(page).locator(".siblings")).to_contain_text("1/2")
 
 
 def test_a_saved_prompt_with_two_variables_is_filled_and_sent(

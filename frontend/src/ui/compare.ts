@@ -38,6 +38,17 @@ export async function startCompare(ctrl: Controller, arg: string): Promise<void>
   showCompare(ctrl, conversation.id, turn);
 }
 
+/** The versions of an answer (regenerations, an earlier compare) side by side, from its message menu. */
+export async function compareVersions(ctrl: Controller, message: Message): Promise<void> {
+  if (!message.parent_id) return;
+  const ids = message.sibling_ids ?? [message.id];
+  const [user_message, ...assistant_messages] = await Promise.all([
+    ctrl.api.getMessage(message.parent_id),
+    ...ids.map((id) => (id === message.id ? message : ctrl.api.getMessage(id))),
+  ]);
+  showCompare(ctrl, message.conversation_id, { user_message, assistant_messages });
+}
+
 function stats(m: Message): string {
   const parts: string[] = [m.status];
   if (m.tokens_in || m.tokens_out) parts.push(`${formatTokens(m.tokens_in)} in · ${formatTokens(m.tokens_out)} out`);
@@ -55,10 +66,13 @@ export function showCompare(ctrl: Controller, conversationId: string, turn: Turn
   const tabs = h("div", { class: "compare-tabs", role: "tablist", "aria-label": "answers" });
   const strip = h("div", { class: "compare-strip" });
   let close = (): void => undefined; // a layer once shown: Back, Esc and "close" take it down
+  const models = turn.assistant_messages.map((m) => m.model ?? "?");
   turn.assistant_messages.forEach((message, index) => {
+    // versions of one model are told apart by their number
+    const name = models.indexOf(models[index]!) === models.lastIndexOf(models[index]!) ? models[index]! : `${index + 1} · ${models[index]}`;
     const body = new StreamingMarkdown("compare-body md");
     const meta = h("div", { class: "compare-meta dim", "aria-live": "off" });
-    const tab = h("button", { type: "button", class: "btn compare-tab", role: "tab", "aria-selected": String(index === 0) }, message.model ?? "?");
+    const tab = h("button", { type: "button", class: "btn compare-tab", role: "tab", "aria-selected": String(index === 0) }, name);
     const pick = button("continue with this", () => {
       void ctrl.guard(ctrl.api.switchTo(conversationId, message.id)).then((c) => {
         if (!c) return;
@@ -67,8 +81,8 @@ export function showCompare(ctrl: Controller, conversationId: string, turn: Turn
         ctrl.shell.composer.input.focus();
       });
     }, { class: "btn compare-pick" });
-    const column = h("section", { class: "compare-col frame", "data-model": message.model ?? "", "data-status": message.status, "aria-label": message.model ?? "answer" },
-      h("header", { class: "compare-head" }, h("strong", {}, message.model ?? "?"), pick), meta, body.el);
+    const column = h("section", { class: "compare-col frame", "data-model": message.model ?? "", "data-status": message.status, "aria-label": name },
+      h("header", { class: "compare-head" }, h("strong", {}, name), pick), meta, body.el);
     const render = (m: Message, text: string): void => {
       column.dataset.status = m.status;
       meta.textContent = stats(m);

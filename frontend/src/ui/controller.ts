@@ -274,6 +274,9 @@ export class Controller implements CommandContext, MessageActions, PagingActions
   continue(message: Message): void {
     void this.guard(this.api.continueMessage(message.id)).then((r) => r && this.reload());
   }
+  compare(message: Message): void {
+    void this.guard(import("./compare").then((c) => c.compareVersions(this, message)));
+  }
   switchTo(message: Message, siblingId: string): void {
     const id = this.store.conversation?.id;
     if (!id) return;

@@ -16,6 +16,8 @@ export interface MessageActions {
   cancel(message: Message): void;
   continue(message: Message): void;
   switchTo(message: Message, siblingId: string): void;
+  /** The versions of this answer side by side. */
+  compare(message: Message): void;
 }
 
 const STATE_TEXT: Record<string, string> = {
@@ -149,6 +151,9 @@ export class MessageView implements Component {
     if (m.role === "assistant" && m.status === "complete") items.push({ label: "regenerate", run: () => this.actions.retry(this.message) });
     items.push(
       { label: "branch from here", run: () => this.actions.branch(this.message) },
+      ...(m.role === "assistant" && (m.sibling_ids?.length ?? 0) > 1
+        ? [{ label: "compare versions", run: () => this.actions.compare(this.message) }]
+        : []),
       { label: this.details.hidden ? "details" : "hide details", run: () => this.toggleDetails() },
     );
     return items;
