@@ -1,5 +1,6 @@
 """Compare in the browser (side by side on a desktop, swipeable tabs on a phone, each answer live, picking
-one continues on it; the versions of a regenerated answer side by side from its menu) and the prompt library (/p fills two variables and sends; /preset applies one)."""
+one continues on it; the versions of a regenerated answer side by side from its menu) and the prompt
+library (/p fills two variables and sends; /preset applies one)."""
 
 from __future__ import annotations
 
