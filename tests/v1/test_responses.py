@@ -6,16 +6,22 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
 
+from llm_router.api.services import _sweepers
+from llm_router.api.v1 import responses_store
+from llm_router.core.ids import utcnow
 from llm_router.core.settings import Settings
 from llm_router.db.engine import Database
+from llm_router.db.models import StoredResponse
 from llm_router.services.accounts.tokens import create_token, find_user_id
 from llm_router.services.accounts.users import create_user
+from llm_router.services.media.store import MediaStore
 from llm_router.testing.fake_provider import FakeProvider
 from llm_router.testing.script import Behaviour, FakeToolCall, FakeUsage
 from tests.support.v1 import ANTHROPIC_MODEL, LOCAL_MODEL, OPENAI_MODEL, V1App, start_v1_app
@@ -313,3 +319,43 @@ def test_a_stored_response_is_read_back_and_deleted(v1_app: V1App, fake_provider
         client.responses.retrieve(created.id)
     with pytest.raises(openai.NotFoundError):
         client.responses.delete(created.id)
+
+
+def test_stored_responses_past_their_keeping_time_are_swept(
+    v1_app: V1App, fake_provider: FakeProvider
+) -> None:
+    fake_provider.enqueue(Behaviour(chunks=["old"]))
+    fake_provider.enqueue(Behaviour(chunks=["new"]))
+    client = v1_app.openai()
+    old = client.responses.create(model=OPENAI_MODEL, input="a month ago")
+    new = client.responses.create(model=OPENAI_MODEL, input="today")
+
+    async def age_and_sweep() -> int:
+        db = Database(v1_app.settings.effective_database_url)
+        try:
+            async with db.write() as session:
+                row = await session.get(StoredResponse, old.id)
+                assert row is not None
+                row.created_at = utcnow() - timedelta(days=31)
+            return await responses_store.sweep(db, timedelta(days=v1_app.settings.responses_keep_days))
+        finally:
+            await db.dispose()
+
+    assert v1_app.settings.responses_keep_days == 30  # the default, as OpenAI keeps them
+    assert asyncio.run(age_and_sweep()) == 1
+    with pytest.raises(openai.NotFoundError):
+        client.responses.retrieve(old.id)
+    with pytest.raises(openai.NotFoundError):  # continuing it is a clear 404, not a silent fresh start
+        client.responses.create(model=OPENAI_MODEL, input="and then?", previous_response_id=old.id)
+    assert client.responses.retrieve(new.id).output_text == "new"
+
+
+def test_the_server_sweeps_stored_responses_unless_told_to_keep_them(
+    settings: Settings, tmp_path: Path
+) -> None:
+    db = Database(settings.effective_database_url)
+    media = MediaStore(db, tmp_path / "media")
+    named = [s.name for s in _sweepers(settings, db, media)]
+    assert named == ["unsent-upload-sweeper", "stored-response-sweeper"]
+    forever = settings.model_copy(update={"responses_keep_days": 0})
+    assert [s.name for s in _sweepers(forever, db, media)] == ["unsent-upload-sweeper"]

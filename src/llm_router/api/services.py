@@ -25,9 +25,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import FastAPI, Request
 
+from llm_router.api.v1 import responses_store as stored_responses
+from llm_router.core.periodic import Periodic
 from llm_router.core.settings import Settings
 from llm_router.db.backup_schedule import BackupSchedule
 from llm_router.db.engine import Database
@@ -61,7 +64,7 @@ from llm_router.services.library.memory_proposals import MemoryProposer
 from llm_router.services.media.attachments import AttachmentService, Limits
 from llm_router.services.media.images import ImageService
 from llm_router.services.media.store import MediaStore
-from llm_router.services.media.sweep import UnsentSweeper
+from llm_router.services.media.sweep import sweep_unsent
 from llm_router.services.media.voice import VoiceService
 from llm_router.services.routing import Router, RoutesFile
 from llm_router.services.schedules import Scheduler
@@ -69,6 +72,7 @@ from llm_router.services.usage.log import UsageWriter
 from llm_router.services.usage.metrics import Metrics
 
 log = logging.getLogger(__name__)
+HOUR = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +166,9 @@ async def open_services(
                 settings.media_max_file_bytes, settings.media_max_message_bytes, settings.media_max_image_side
             ),
         )
-        sweeper = UnsentSweeper(media)  # uploads left in a discarded draft go after a day
-        sweeper.start()
-        stack.push_async_callback(sweeper.stop)
+        for sweeper in _sweepers(settings, db, media):
+            sweeper.start()
+            stack.push_async_callback(sweeper.stop)
         push = PushService(db, settings.data_dir, policy, settings.push_contact)
         stack.push_async_callback(push.aclose)
         jobs = GenerationManager(
@@ -216,6 +220,18 @@ async def open_services(
             scheduler=scheduler,
             push=push,
         )
+
+
+def _sweepers(settings: Settings, db: Database, media: MediaStore) -> list[Periodic]:
+    """Hourly housekeeping in every server process (each sweep is harmless when several run it): uploads
+    left in a discarded draft go after a day, stored /v1/responses after ``responses_keep_days``."""
+    sweepers = [Periodic("unsent-upload-sweeper", lambda: sweep_unsent(media), every=HOUR)]
+    if settings.responses_keep_days > 0:
+        keep = timedelta(days=settings.responses_keep_days)
+        sweepers.append(
+            Periodic("stored-response-sweeper", lambda: stored_responses.sweep(db, keep), every=HOUR)
+        )
+    return sweepers
 
 
 def _limits(settings: Settings, db: Database) -> tuple[LoginGuard, RequestLimiter | None, RedisLimits | None]:

@@ -157,6 +157,14 @@ class Settings(BaseSettings):
         ge=0,
         description="Make a backup every this many hours while the server runs (SQLite); 0 = off.",
     )
+    responses_keep_days: float = Field(
+        default=30,
+        ge=0,
+        description=(
+            "Delete /v1/responses answers kept with `store: true` (for `previous_response_id`) after this "
+            "many days, as OpenAI does after 30; 0 = keep them until deleted."
+        ),
+    )
     scheduler: bool = Field(
         default=True,
         description="Run scheduled prompts in this process (every replica may; a slot runs once).",

@@ -239,7 +239,7 @@ class StoredResponse(Base):
     model: Mapped[str] = mapped_column(String(200))
     items: Mapped[list[Any]] = mapped_column(default=list)
     response: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # swept by age
 
 
 class MediaFile(Base):

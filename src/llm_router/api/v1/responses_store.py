@@ -1,4 +1,5 @@
-"""Responses kept with ``store: true``: saved after the answer, read back for ``previous_response_id``.
+"""Responses kept with ``store: true``: saved after the answer, read back for ``previous_response_id``,
+and swept once older than ``responses_keep_days`` (30 by default, as OpenAI keeps them).
 
 Every read is scoped to the caller: another user's response id is answered exactly like an unknown one
 (404), so ids reveal nothing.
@@ -6,13 +7,18 @@ Every read is scoped to the caller: another user's response id is answered exact
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
 
 from llm_router.core.errors import NotFound
+from llm_router.core.ids import utcnow
 from llm_router.db.engine import Database
 from llm_router.db.models import StoredResponse
+
+log = logging.getLogger(__name__)
 
 
 def _missing(response_id: str) -> NotFound:
@@ -61,3 +67,15 @@ async def remove(db: Database, owner_id: str, response_id: str) -> None:
         )
     if not getattr(result, "rowcount", 0):
         raise _missing(response_id)
+
+
+async def sweep(db: Database, older_than: timedelta) -> int:
+    """Delete every user's stored responses older than ``older_than``; the number deleted."""
+    async with db.write() as session:
+        result = await session.execute(
+            delete(StoredResponse).where(StoredResponse.created_at < utcnow() - older_than)
+        )
+    count = int(getattr(result, "rowcount", 0) or 0)
+    if count:
+        log.info("swept %d stored response(s) older than %s", count, older_than)
+    return count

@@ -5,8 +5,6 @@ restored from an import are never swept (they belong to a conversation, or to /v
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 
@@ -19,7 +17,6 @@ from llm_router.services.media.store import MediaStore
 log = logging.getLogger(__name__)
 
 UNSENT_AFTER = timedelta(hours=24)  # a draft's attachment may wait this long for its message
-EVERY = 3600.0  # seconds between sweeps; the first runs a minute after start, off the start-up path
 
 
 async def sweep_unsent(store: MediaStore, older_than: timedelta = UNSENT_AFTER) -> int:
@@ -39,31 +36,3 @@ async def sweep_unsent(store: MediaStore, older_than: timedelta = UNSENT_AFTER) 
     files = await store.remove_orphans({r.sha256 for r in rows})
     log.info("swept %d unsent upload(s), %d file(s) removed", len(rows), files)
     return len(rows)
-
-
-class UnsentSweeper:
-    """The hourly sweep, as a task of the server process (harmless when several workers run it)."""
-
-    def __init__(self, store: MediaStore, every: float = EVERY, first: float = 60.0) -> None:
-        self.store = store
-        self.every = every
-        self.first = first
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="unsent-upload-sweeper")
-
-    async def _loop(self) -> None:
-        await asyncio.sleep(self.first)
-        while True:
-            try:
-                await sweep_unsent(self.store)
-            except Exception:  # a failed sweep must not stop the server; the next one tries again
-                log.exception("sweeping unsent uploads failed")
-            await asyncio.sleep(self.every)
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
