@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, case, func, select
 
 from llm_router.core.errors import AppError
 from llm_router.core.ids import utcnow
+from llm_router.core.singleflight import SingleFlight
 from llm_router.db.engine import Database
 from llm_router.db.models import Budget, UsageEvent
 from llm_router.services.routing import Plan
@@ -95,15 +96,16 @@ class Budgets:
         self.db = db
         # budget keys -> (read at, []): the keys that had no budget when last read
         self._limits: dict[tuple[str, ...], tuple[float, list[_Limit]]] = {}
+        # concurrent checks share one read (of the limits, of a spend): see core/singleflight.py
+        self._reading_limits: SingleFlight[list[_Limit]] = SingleFlight()
+        self._reading_spend: SingleFlight[tuple[float, float]] = SingleFlight()
 
     async def _budgets(self, keys: list[str]) -> list[_Limit]:
         now = time.monotonic()
         cached = self._limits.get(tuple(keys))
         if cached is not None and now - cached[0] < LIMITS_TTL:
             return cached[1]
-        async with self.db.read() as session:
-            rows = await session.scalars(select(Budget).where(Budget.key.in_(keys)))
-            limits = [_Limit(b.key, b.api_token_id, b.daily_usd, b.monthly_usd) for b in rows]
+        limits = await self._reading_limits.run(tuple(keys), lambda: self._read_limits(keys))
         if limits:  # a limit that exists is read every time, so lifting it anywhere shows at once
             return limits
         if len(self._limits) >= 10_000:
@@ -111,8 +113,18 @@ class Budgets:
         self._limits[tuple(keys)] = (now, limits)
         return limits
 
-    async def _spent(self, where: ColumnElement[bool], now: datetime) -> tuple[float, float]:
+    async def _read_limits(self, keys: list[str]) -> list[_Limit]:
+        async with self.db.read() as session:
+            rows = await session.scalars(select(Budget).where(Budget.key.in_(keys)))
+            return [_Limit(b.key, b.api_token_id, b.daily_usd, b.monthly_usd) for b in rows]
+
+    async def _spent(self, scope: str, where: ColumnElement[bool], now: datetime) -> tuple[float, float]:
         day, month, _, _ = windows(now)
+        return await self._reading_spend.run((scope, day), lambda: self._read_spent(where, day, month))
+
+    async def _read_spent(
+        self, where: ColumnElement[bool], day: datetime, month: datetime
+    ) -> tuple[float, float]:
         cost = func.coalesce(UsageEvent.cost, 0.0)
         query = select(
             func.coalesce(func.sum(case((UsageEvent.created_at >= day, cost), else_=0.0)), 0.0),
@@ -137,9 +149,12 @@ class Budgets:
         for budget in sorted(budgets, key=lambda b: keys.index(b.key)):
             scope: Scope = budget.key.split(":", 1)[0]  # type: ignore[assignment]
             if scope == "token":
-                spent = await self._spent(UsageEvent.api_token_id == budget.api_token_id, now)
+                where = UsageEvent.api_token_id == budget.api_token_id
+                spent = await self._spent(budget.key, where, now)
             else:
-                user_spent = user_spent or await self._spent(UsageEvent.owner_id == user_id, now)
+                user_spent = user_spent or await self._spent(
+                    f"user:{user_id}", UsageEvent.owner_id == user_id, now
+                )
                 spent = user_spent
             if budget.daily_usd is not None:
                 found.append(BudgetLine(scope, "day", budget.daily_usd, spent[0], next_day))
@@ -173,6 +188,7 @@ class Budgets:
             await self._write(key, scope, user_id, daily, monthly, token_id)
         finally:
             self._limits.clear()  # after the commit, so no read in between keeps the old limits
+            self._reading_limits.forget()
 
     async def _write(
         self,

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, event, or_, select, update
+from sqlalchemy import Row, Table, event, or_, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from llm_router.core.errors import AppError, NotFound
 from llm_router.core.ids import utcnow
+from llm_router.core.singleflight import SingleFlight
 from llm_router.db.engine import Database
 from llm_router.db.models import ApiToken, User
 from llm_router.db.models import Session as LoginSession
@@ -30,6 +31,8 @@ from llm_router.services.accounts import signed_in
 
 TOKEN_PREFIX = "llmr-"  # noqa: S105 - a marker, not a secret
 CACHE_SECONDS = 5.0
+# (token id, user id, user name, last used, expires) of a valid token
+_TokenRow = Row[str, str, str, datetime | None, datetime | None]
 TOUCH_EVERY = timedelta(minutes=1)  # ``last_used_at`` is kept to the minute, not written per request
 
 log = logging.getLogger(__name__)
@@ -123,10 +126,12 @@ class TokenVerifier:
         # request must not cost a database read for it
         self._cache: dict[str, tuple[float, ApiPrincipal | None]] = {}
         self._touches: set[asyncio.Task[None]] = set()
+        self._reading: SingleFlight[_TokenRow | None] = SingleFlight()  # one read per token at a time
         _VERIFIERS.add(self)
 
     def clear(self) -> None:
         self._cache.clear()
+        self._reading.forget()
 
     def _touch(self, token_id: str | None) -> None:
         """Note when a token was last used, in the background (the request does not wait for it)."""
@@ -154,19 +159,7 @@ class TokenVerifier:
             if cached[1] is None:
                 raise invalid_token()
             return cached[1]
-        async with self.db.read() as session:
-            found = (
-                await session.execute(
-                    select(ApiToken.id, User.id, User.username, ApiToken.last_used_at, ApiToken.expires_at)
-                    .join(User, User.id == ApiToken.user_id)
-                    .where(
-                        ApiToken.token_hash == digest,
-                        ApiToken.revoked_at.is_(None),
-                        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
-                        User.disabled.is_(False),
-                    )
-                )
-            ).first()
+        found = await self._reading.run(digest, lambda: self._read(digest))
         if len(self._cache) > 10_000:  # bounded: a flood of distinct tokens cannot grow memory
             self._cache.clear()
         if found is None:
@@ -182,6 +175,21 @@ class TokenVerifier:
             lifetime = min(lifetime, (expires_at - utcnow()).total_seconds())
         self._cache[digest] = (now + lifetime, principal)
         return principal
+
+    async def _read(self, digest: str) -> _TokenRow | None:
+        async with self.db.read() as session:
+            return (
+                await session.execute(
+                    select(ApiToken.id, User.id, User.username, ApiToken.last_used_at, ApiToken.expires_at)
+                    .join(User, User.id == ApiToken.user_id)
+                    .where(
+                        ApiToken.token_hash == digest,
+                        ApiToken.revoked_at.is_(None),
+                        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
+                        User.disabled.is_(False),
+                    )
+                )
+            ).first()
 
 
 def invalid_token() -> AppError:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from llm_router.core.singleflight import SingleFlight
 from llm_router.providers.catalog import REFRESH_SECONDS, ModelCatalog
 from llm_router.providers.registry import ProviderRegistry, UserProviderView
 from llm_router.services.keys.vault import Vault
@@ -61,7 +62,7 @@ class UserProviders:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._retired: deque[_Entry] = deque()
         self._closing: set[asyncio.Task[None]] = set()
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._refreshing: SingleFlight[_Entry | None] = SingleFlight()
         self._keyless: dict[str, float] = {}  # users last seen without keys of their own: when checked
         self._changes: Counter[str] = Counter()  # invalidations per user, to spot one during a rebuild
 
@@ -88,6 +89,7 @@ class UserProviders:
     def invalidate(self, user_id: str) -> None:
         """The user's keys changed: the next request builds a fresh view."""
         self._changes[user_id] += 1
+        self._refreshing.forget(user_id)  # a look already running may have read the old keys
         self._keyless.pop(user_id, None)
         entry = self._entries.pop(user_id, None)
         if entry is not None:
@@ -114,11 +116,9 @@ class UserProviders:
             return entry
         if entry is None and now - self._keyless.get(user_id, -self.check_seconds) < self.check_seconds:
             return None  # most users have no keys of their own: that is cached too
-        if len(self._locks) > 4 * MAX_USERS:
-            self._locks = {uid: lock for uid, lock in self._locks.items() if lock.locked()}
-        lock = self._locks.setdefault(user_id, asyncio.Lock())
-        async with lock:  # one rebuild per user, however many requests arrive at once
-            return await self._refresh(user_id)
+        # one look per user, however many requests arrive at once: they all take its answer (behind a
+        # lock, each did the same database read again, one after another)
+        return await self._refreshing.run(user_id, lambda: self._refresh(user_id))
 
     async def _refresh(self, user_id: str) -> _Entry | None:
         changes = self._changes[user_id]
