@@ -54,3 +54,37 @@ def test_rename_clone_delete(pages: PageFactory) -> None:
     item.get_by_role("button", name="yes, delete").click()
     expect(page.locator(".conv-list .conv")).to_have_count(1)
     assert page.request.get(f"/api/conversations/{created['id']}").status == 404
+
+
+def test_esc_in_a_rename_or_a_prompt_form_closes_only_that(pages: PageFactory) -> None:
+    """Esc cancels what it is typed into; the layer beneath (the phone's drawer) stays open."""
+    page = pages.new(PHONE)
+    origin = {"Origin": pages.base_url}
+    page.request.post("/api/conversations", data={"title": "keep me"}, headers=origin)
+    body = {"name": "greet", "body": "Say hi to {{name}}"}
+    assert page.request.post("/api/prompts", data=body, headers=origin).status == 201
+    page.reload()
+    open_drawer_if_phone(page)
+    item = page.locator(".conv", has_text="keep me")
+    menu_action(item, "rename")
+    title = page.get_by_label("new title")
+    title.fill("half typed")
+    title.press("Escape")
+    expect(title).to_have_count(0)
+    expect(item.locator(".conv-title")).to_have_text("keep me")
+    expect(page.locator("#sidebar")).to_be_in_viewport()  # the drawer is still open
+
+    page.keyboard.press("Escape")  # and now Esc closes the drawer
+    expect(page.locator("#sidebar")).not_to_be_in_viewport()
+    prompt = page.get_by_label("message", exact=True)
+    prompt.fill("/p greet")
+    page.get_by_role("button", name="send", exact=True).click()
+    field = page.get_by_label("name", exact=True)
+    expect(field).to_be_focused()
+    page.get_by_role("button", name="settings").click()  # a layer under the form
+    settings = page.get_by_role("dialog", name="settings")
+    expect(settings).to_be_visible()
+    field.focus()
+    field.press("Escape")
+    expect(field).to_have_count(0)
+    expect(settings).to_be_visible()  # only the form closed

@@ -69,7 +69,11 @@ function fillPrompt(ctrl: Controller, prompt: Prompt): void {
       void ctrl.submit(r.text);
     });
   });
-  form.addEventListener("keydown", (event) => event.key === "Escape" && done());
+  form.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    event.preventDefault(); // the form only, not also the layer below
+    done();
+  });
   document.body.append(form);
   inputs[0]!.focus();
 }

@@ -189,7 +189,10 @@ export class Sidebar implements Component {
     };
     input.addEventListener("keydown", (event) => {
       if (event.key === "Enter") save();
-      if (event.key === "Escape") this.render();
+      if (event.key === "Escape") {
+        event.preventDefault(); // cancels the rename only: the drawer stays open
+        this.render();
+      }
     });
     li.replaceChildren(input, h("div", { class: "conv-tools" }, button("save", save), button("cancel", () => this.render())));
     input.focus();
