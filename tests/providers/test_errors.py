@@ -136,6 +136,9 @@ async def test_a_connection_cut_mid_stream_is_stream_cut_after_the_text_so_far(
     assert error.kind == "stream_cut"
     assert not error.retryable, "text was already produced: falling back would repeat it"
     assert_no_canary(error.message, caplog.text)
+    # said in words a user reads, not as the HTTP client's exception
+    assert "the connection closed before the answer was complete" in error.message
+    assert "TransferEncodingError" not in error.message
 
 
 async def test_a_malformed_event_mid_stream_is_stream_cut(

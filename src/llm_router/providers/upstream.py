@@ -95,8 +95,8 @@ def transport_error(exc: BaseException) -> httpx2.TransportError:
         return httpx2.ConnectTimeout(str(exc) or "timed out connecting")
     if isinstance(exc, TimeoutError):  # aiohttp's read timeouts are TimeoutErrors too
         return httpx2.ReadTimeout(str(exc) or "timed out reading")
-    if isinstance(exc, aiohttp.ClientPayloadError):
-        return httpx2.RemoteProtocolError(str(exc) or "the answer broke off")
+    if isinstance(exc, aiohttp.ClientPayloadError):  # its text is aiohttp's repr of the parser's error
+        return httpx2.RemoteProtocolError("the connection closed before the answer was complete")
     return httpx2.ReadError(str(exc) or type(exc).__name__)
 
 
