@@ -57,7 +57,8 @@ def test_rename_clone_delete(pages: PageFactory) -> None:
 
 
 def test_esc_in_a_rename_or_a_prompt_form_closes_only_that(pages: PageFactory) -> None:
-    """Esc cancels what it is typed into; the layer beneath (the phone's drawer) stays open."""
+    """Esc cancels what it is typed into; the layer beneath (the phone's drawer) stays open. A saved
+    prompt's variables form closes with Back or Esc and gives focus back."""
     page = pages.new(PHONE)
     origin = {"Origin": pages.base_url}
     page.request.post("/api/conversations", data={"title": "keep me"}, headers=origin)
@@ -81,10 +82,13 @@ def test_esc_in_a_rename_or_a_prompt_form_closes_only_that(pages: PageFactory) -
     page.get_by_role("button", name="send", exact=True).click()
     field = page.get_by_label("name", exact=True)
     expect(field).to_be_focused()
-    page.get_by_role("button", name="settings").click()  # a layer under the form
-    settings = page.get_by_role("dialog", name="settings")
-    expect(settings).to_be_visible()
-    field.focus()
+    here = page.url
+    page.go_back()  # the variables form is a layer too: Back closes it and stays in the app
+    expect(field).to_have_count(0)
+    assert page.url == here
+    prompt.fill("/p greet")
+    page.get_by_role("button", name="send", exact=True).click()
     field.press("Escape")
     expect(field).to_have_count(0)
-    expect(settings).to_be_visible()  # only the form closed
+    # focus went back to where the form was opened from (the send button tapped), not to the page
+    expect(page.get_by_role("button", name="send", exact=True)).to_be_focused()

@@ -51,7 +51,7 @@ function fillPrompt(ctrl: Controller, prompt: Prompt): void {
   }
   document.querySelector(".fill")?.remove();
   const inputs = prompt.variables.map((name) => h("textarea", { name, rows: 1, "aria-label": name, placeholder: name }));
-  const done = (): void => form.remove();
+  let done = (): void => form.remove(); // a history layer once shown: Back closes it too
   const values = (): Record<string, string> => Object.fromEntries(inputs.map((i) => [i.name, i.value]));
   const render = (): Promise<{ text: string }> => ctrl.api.request("POST", `/api/prompts/${prompt.id}/render`, { values: values() });
   const form = h("form", { class: "fill frame", "aria-label": `fill in ${prompt.name}` },
@@ -60,7 +60,7 @@ function fillPrompt(ctrl: Controller, prompt: Prompt): void {
     h("div", { class: "row" },
       h("button", { type: "submit", class: "btn" }, "send"),
       button("insert", () => void ctrl.guard(render()).then((r) => { if (r) { done(); ctrl.shell.composer.setText(r.text); } })),
-      button("cancel", done)));
+      button("cancel", () => done())));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     void ctrl.guard(render()).then((r) => {
@@ -75,6 +75,7 @@ function fillPrompt(ctrl: Controller, prompt: Prompt): void {
     done();
   });
   document.body.append(form);
+  done = ctrl.shell.layer(() => form.remove());
   inputs[0]!.focus();
 }
 
