@@ -119,3 +119,29 @@ def test_a_child_that_cannot_prepare_the_database_fails_the_start_with_its_reaso
     assert str(result["failure"]).startswith(
         "invalid setting LLM_ROUTER_DATABASE_URL: cannot open the database"
     )
+
+
+ONE_SERVER = """
+import json, sys
+from llm_router.cli.serve import prepare
+from llm_router.core.settings import Settings
+
+prepare(Settings(), workers=1, interrupt_orphans=True)
+print(json.dumps({"alembic": "alembic" in sys.modules}))
+"""
+
+
+def test_one_server_process_leaves_the_migrations_to_a_child(tmp_path: Path) -> None:
+    """``serve --workers 1`` on a new database: the migrations run in a child, so Alembic (12 MB) is not in
+    the memory of the process that then serves; a restart needs no child at all."""
+    for _ in range(2):  # a first start, then a restart
+        done = subprocess.run(
+            [sys.executable, "-c", ONE_SERVER],
+            env=environment(tmp_path),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert json.loads(done.stdout.splitlines()[-1]) == {"alembic": False}
+    assert set(start(tmp_path)) == set()  # the database is at the newest revision

@@ -91,6 +91,33 @@ async def prepare_database(settings: Settings, *, interrupt_orphans: bool = Fals
         await db.dispose()
 
 
+async def schema_needs_work(settings: Settings) -> bool:
+    """Whether start-up has migrations to run (a first start, an upgrade) or cannot tell (the database
+    does not open: the child reports why)."""
+    from llm_router.db.engine import Database
+    from llm_router.db.migrate import schema_is_current
+    from llm_router.db.models import OWNER_USER_ID
+
+    _make_data_dir(settings)
+    db = Database(settings.effective_database_url)
+    try:
+        return not await schema_is_current(db, OWNER_USER_ID)
+    except Exception:
+        return True
+    finally:
+        await db.dispose()
+
+
+def prepare(settings: Settings, *, workers: int, interrupt_orphans: bool) -> None:
+    """The database made ready before serving. Migrations run in a child process: Alembic and the
+    migration scripts (12 MB) would otherwise stay in the memory of the one server process for the whole
+    run; with several workers this process only supervises, so all of it goes to a child."""
+    if workers == 1 and not asyncio.run(schema_needs_work(settings)):
+        asyncio.run(prepare_database(settings, interrupt_orphans=interrupt_orphans))
+    else:
+        prepare_in_child(settings, interrupt_orphans=interrupt_orphans)
+
+
 def prepare_in_child(settings: Settings, *, interrupt_orphans: bool) -> None:
     """``prepare_database`` in a child process. With several workers this process only supervises them,
     and what the database work imports (SQLAlchemy's ORM, the models, the chat service, Alembic on a
@@ -153,10 +180,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         lock = ServerLock(database_file)
         alone = lock.acquire()
     try:
-        if workers == 1:
-            asyncio.run(prepare_database(settings, interrupt_orphans=alone))
-        else:
-            prepare_in_child(settings, interrupt_orphans=alone)
+        prepare(settings, workers=workers, interrupt_orphans=alone)
         print(
             f"llm-router {__version__}: open http://{_url_host(settings.host)}:{settings.port}/"
             + (f" ({workers} workers)" if workers > 1 else ""),
