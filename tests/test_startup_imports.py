@@ -145,3 +145,50 @@ def test_one_server_process_leaves_the_migrations_to_a_child(tmp_path: Path) -> 
         assert done.returncode == 0, done.stderr[-3000:]
         assert json.loads(done.stdout.splitlines()[-1]) == {"alembic": False}
     assert set(start(tmp_path)) == set()  # the database is at the newest revision
+
+
+IMPORTING_THREAD = """
+import asyncio, json, sys, threading
+
+class Watch:
+    \"\"\"Notes which thread imports the openai SDK (finds nothing itself: the normal finders load it).\"\"\"
+    thread = None
+    def find_spec(self, name, path=None, target=None):
+        if name == "openai" and Watch.thread is None:
+            Watch.thread = threading.current_thread().name
+        return None
+
+sys.meta_path.insert(0, Watch())
+from llm_router.api.app import create_app
+
+async def main():
+    app = create_app()
+    async with app.router.lifespan_context(app):
+        for _ in range(400):
+            if "llm_router.providers.openai" in sys.modules:
+                break
+            await asyncio.sleep(0.025)
+    print(json.dumps({"thread": Watch.thread}))
+
+asyncio.run(main())
+"""
+
+
+def test_a_configured_providers_sdk_is_imported_off_the_event_loop(tmp_path: Path) -> None:
+    """Loading an SDK takes 0.35-0.7 s of CPU: on the event loop every request would wait for it. The
+    catalog asks a provider without a model list for its models at start, so its SDK loads then, in a
+    thread."""
+    providers = tmp_path / "providers.yaml"
+    providers.write_text("providers:\n  - {name: box, base_url: 'http://127.0.0.1:9/v1', api_key: sk-test}\n")
+    start(tmp_path, LLM_ROUTER_PROVIDERS_FILE=str(providers))  # first start: migrations
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTING_THREAD],
+        env=environment(tmp_path, LLM_ROUTER_PROVIDERS_FILE=str(providers)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    thread = json.loads(done.stdout.splitlines()[-1])["thread"]
+    assert thread is not None, "the configured provider's SDK was never loaded"
+    assert thread != "MainThread"
