@@ -25,7 +25,6 @@ from llm_router.providers.base import UpstreamError
 from llm_router.providers.capabilities import Capabilities, capabilities_for, fallback_models
 from llm_router.providers.config import ProviderConfig
 from llm_router.providers.pricing import Price, price_of
-from llm_router.providers.protocols import load_off_the_loop
 from llm_router.providers.registry import ProviderRegistry, catalog_id, no_provider_hint
 from llm_router.providers.windows import reported_windows, window_of
 
@@ -140,8 +139,6 @@ class ModelCatalog:
         ``only_due``: just those whose next listing is due (the background loop's retries)."""
         async with self._lock:
             configs = self.registry.configs()
-            # the providers about to be asked load their SDK now: in a thread, not on the loop
-            await load_off_the_loop(c.protocol for c in configs if c.models is None or c.is_local)
             names = {c.name for c in configs}
             self._states = {n: s for n, s in self._states.items() if n in names}
             now = time.monotonic()
