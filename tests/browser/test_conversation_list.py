@@ -65,6 +65,7 @@ def test_esc_in_a_rename_or_a_prompt_form_closes_only_that(pages: PageFactory) -
     body = {"name": "greet", "body": "Say hi to {{name}}"}
     assert page.request.post("/api/prompts", data=body, headers=origin).status == 201
     page.reload()
+    page.locator(".statusline").wait_for()  # the app is mounted: its menu button opens the drawer
     open_drawer_if_phone(page)
     item = page.locator(".conv", has_text="keep me")
     menu_action(item, "rename")
