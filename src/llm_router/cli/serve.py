@@ -65,19 +65,27 @@ def _make_data_dir(settings: Settings) -> None:
         ) from None
 
 
-async def prepare_database(settings: Settings, *, interrupt_orphans: bool = False) -> None:
+async def prepare_database(
+    settings: Settings, *, interrupt_orphans: bool = False, migrate: bool = True
+) -> bool:
     """Connect, migrate and create the owner row; any failure becomes one clear line. With
     ``interrupt_orphans`` (no other server uses this database) answers left running become
-    ``interrupted``."""
+    ``interrupted``. With ``migrate`` off, a schema that needs migrating (or cannot be read) is left
+    alone and False returned: the caller migrates in a child process."""
     from llm_router.db.engine import Database
-    from llm_router.db.migrate import migrate_if_needed
+    from llm_router.db.migrate import migrate_if_needed, schema_is_current
+    from llm_router.db.models import OWNER_USER_ID
     from llm_router.services.chat.manager import interrupt_orphans as mark_interrupted
     from llm_router.services.keys.vault import open_cipher
 
     _make_data_dir(settings)
     db = Database(settings.effective_database_url)
     try:
-        await migrate_if_needed(db)
+        if migrate:
+            await migrate_if_needed(db)
+        elif not await schema_is_current(db, OWNER_USER_ID):
+            await db.dispose()
+            return False
     except Exception as exc:
         await db.dispose()
         raise StartupError(
@@ -89,33 +97,18 @@ async def prepare_database(settings: Settings, *, interrupt_orphans: bool = Fals
             log.info("marked %d unfinished answer(s) from an earlier run as interrupted", count)
     finally:
         await db.dispose()
-
-
-async def schema_needs_work(settings: Settings) -> bool:
-    """Whether start-up has migrations to run (a first start, an upgrade) or cannot tell (the database
-    does not open: the child reports why)."""
-    from llm_router.db.engine import Database
-    from llm_router.db.migrate import schema_is_current
-    from llm_router.db.models import OWNER_USER_ID
-
-    _make_data_dir(settings)
-    db = Database(settings.effective_database_url)
-    try:
-        return not await schema_is_current(db, OWNER_USER_ID)
-    except Exception:
-        return True
-    finally:
-        await db.dispose()
+    return True
 
 
 def prepare(settings: Settings, *, workers: int, interrupt_orphans: bool) -> None:
     """The database made ready before serving. Migrations run in a child process: Alembic and the
     migration scripts (12 MB) would otherwise stay in the memory of the one server process for the whole
     run; with several workers this process only supervises, so all of it goes to a child."""
-    if workers == 1 and not asyncio.run(schema_needs_work(settings)):
-        asyncio.run(prepare_database(settings, interrupt_orphans=interrupt_orphans))
-    else:
-        prepare_in_child(settings, interrupt_orphans=interrupt_orphans)
+    if workers == 1 and asyncio.run(
+        prepare_database(settings, interrupt_orphans=interrupt_orphans, migrate=False)
+    ):
+        return
+    prepare_in_child(settings, interrupt_orphans=interrupt_orphans)
 
 
 def prepare_in_child(settings: Settings, *, interrupt_orphans: bool) -> None:
