@@ -145,3 +145,13 @@ def test_one_server_process_leaves_the_migrations_to_a_child(tmp_path: Path) -> 
         assert done.returncode == 0, done.stderr[-3000:]
         assert json.loads(done.stdout.splitlines()[-1]) == {"alembic": False}
     assert set(start(tmp_path)) == set()  # the database is at the newest revision
+
+
+def test_a_first_start_logs_the_migrations_run_and_not_alembics_plugins(tmp_path: Path) -> None:
+    script = "from llm_router.core.logging import configure_logging\nconfigure_logging('INFO')\n" + ONE_SERVER
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=environment(tmp_path), capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Running upgrade" in done.stderr  # what a first start does is said
+    assert "setup plugin" not in done.stderr  # a line per autogenerate plugin is not

@@ -35,5 +35,7 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
     # uvicorn's access log prints query strings; our own request line replaces it.
     logging.getLogger("uvicorn.access").disabled = True
-    for name in ("httpx", "httpcore", "openai", "anthropic"):
+    # alembic.runtime.plugins: a line per autogenerate plugin on every migration; the "Running upgrade"
+    # lines (alembic.runtime.migration) stay
+    for name in ("httpx", "httpcore", "openai", "anthropic", "alembic.runtime.plugins"):
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
