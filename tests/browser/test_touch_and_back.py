@@ -180,3 +180,24 @@ def test_back_and_esc_close_every_screen_and_stay_in_the_app(
     assert page.url == here
     page.keyboard.press("Escape")  # nothing left open: Esc does nothing, and Back history is intact
     expect(page.locator(".topbar .title")).not_to_have_text("llm-router")
+
+
+def test_a_layer_opened_as_another_closes_keeps_its_history_entry(pages: PageFactory, answers: Answers) -> None:
+    """The library closes (its entry consumed by history.back(), which lands later) and the prompt's
+    variables form opens at once: the form still has an entry, so Back closes it and stays in the app."""
+    page = pages.new(PHONE)
+    body = {"name": "greet", "body": "Say hi to {{name}}"}
+    assert page.request.post("/api/prompts", data=body, headers={"Origin": pages.base_url}).status == 201
+    send(page, "hello")
+    wait_complete(assistant(page))
+    here = page.url
+    send(page, "/p")
+    library = page.get_by_role("dialog", name="prompt library")
+    library.locator(".entry", has_text="greet").get_by_role("button", name="use").click()
+    field = page.get_by_label("name", exact=True)
+    expect(field).to_be_visible()
+    expect(library).to_have_count(0)
+    page.go_back()
+    expect(field).to_have_count(0)
+    assert page.url == here
+    expect(assistant(page)).to_contain_text("hello")

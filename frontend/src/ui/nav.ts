@@ -1,7 +1,9 @@
 // Browser history as a phone user expects it: opening a conversation, the drawer, settings or the model
 // picker pushes an entry, and Back closes the top layer or returns to the previous conversation, staying
 // in the app. Layers are a stack mirrored by history entries ({layers: n}); closing a layer from the UI
-// consumes its entry with history.back(), and navigation waits for that before pushing.
+// consumes its entry with history.back(), and navigation and new layers wait for that before pushing (a
+// layer opened as another closes, say the library's "use" opening a prompt's form, would otherwise have
+// its new entry taken by the back still under way).
 type Close = () => void;
 
 interface NavState {
@@ -12,6 +14,7 @@ export class Nav {
   private readonly layers: Close[] = [];
   private pendingBacks = 0;
   private queued: string | null = null;
+  private queuedLayers = 0; // layers opened while backs were pending: their entries are pushed after
 
   constructor(private readonly onRoute: () => void) {
     window.addEventListener("popstate", (event) => this.onPop(event.state as NavState | null));
@@ -20,7 +23,8 @@ export class Nav {
   /** A layer opened: Back will close it. */
   openLayer(close: Close): void {
     this.layers.push(close);
-    history.pushState({ layers: this.layers.length } satisfies NavState, "", location.href);
+    if (this.pendingBacks > 0) this.queuedLayers += 1;
+    else history.pushState({ layers: this.layers.length } satisfies NavState, "", location.href);
   }
 
   /** Opens a layer that `hide` takes down, by Back, Esc or the close() returned; focus then goes back to
@@ -41,8 +45,12 @@ export class Nav {
     if (index >= 0) {
       const dropped = this.layers.length - index;
       const above = this.layers.splice(index);
-      this.pendingBacks += dropped;
-      history.go(-dropped);
+      const unpushed = Math.min(this.queuedLayers, dropped); // the top ones may have no entry yet
+      this.queuedLayers -= unpushed;
+      if (dropped > unpushed) {
+        this.pendingBacks += dropped - unpushed;
+        history.go(unpushed - dropped);
+      }
       above.slice(1).forEach((c) => c());
     }
     close();
@@ -72,6 +80,11 @@ export class Nav {
       const url = this.queued;
       this.queued = null;
       if (url !== null) this.go(url);
+      const queued = this.queuedLayers;
+      this.queuedLayers = 0;
+      for (let depth = this.layers.length - queued + 1; depth <= this.layers.length; depth++) {
+        history.pushState({ layers: depth } satisfies NavState, "", location.href);
+      }
       return;
     }
     // Back closes the layers above the entry it reached; a link to `#/c/<id>` followed from inside a layer
