@@ -20,13 +20,9 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
   const chat = new ChatView(store, controller);
   const composer = new Composer(controller);
   const sidebar = new Sidebar(store, controller);
+  // The model picker and the cost breakdown are layers (ui/nav.ts): Back, Esc and their close button take
+  // them down, and focus returns to what opened them.
   let picker: Component | null = null;
-  let pickerOpener: Element | null = null;
-  const hidePicker = (): void => {
-    picker?.dispose();
-    picker = null;
-    if (pickerOpener instanceof HTMLElement) pickerOpener.focus();
-  };
   const openPicker = (): void => {
     if (!store.modelsInfo) {
       // tapped before the catalog arrived (a slow provider): open it when it does
@@ -34,33 +30,32 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
       return;
     }
     if (picker) return;
-    pickerOpener = document.activeElement;
-    const close = (): void => nav.dismiss(hidePicker);
+    let close = (): void => undefined;
     picker = modelPicker(store.modelsInfo, store.params.model, (id) => {
       rememberModel(id);
       close();
       void controller.guard(controller.setModel(id));
-    }, close, () => (close(), composer.setText(`/compare ${store.params.model ?? ""} `)));
+    }, () => close(), () => (close(), composer.setText(`/compare ${store.params.model ?? ""} `)));
     root.append(picker.el);
-    nav.openLayer(hidePicker);
+    close = nav.open(() => {
+      picker?.dispose();
+      picker = null;
+    });
   };
-  // The cost breakdown: a layer of its own, in a lazy chunk.
+  // The cost breakdown: in a lazy chunk.
   let breakdown: Component | null = null;
-  let breakdownOpener: Element | null = null;
-  const hideBreakdown = (): void => {
-    breakdown?.dispose();
-    breakdown = null;
-    if (breakdownOpener instanceof HTMLElement) breakdownOpener.focus();
-  };
   const openBreakdown = (): void => {
     const conversation = store.conversation;
     if (breakdown || !conversation) return;
-    breakdownOpener = document.activeElement;
     void import("./breakdown").then(({ breakdownPanel }) => {
       if (breakdown) return;
-      breakdown = breakdownPanel(api, conversation, () => nav.dismiss(hideBreakdown));
+      let close = (): void => undefined;
+      breakdown = breakdownPanel(api, conversation, () => close());
       root.append(breakdown.el);
-      nav.openLayer(hideBreakdown);
+      close = nav.open(() => {
+        breakdown?.dispose();
+        breakdown = null;
+      });
     });
   };
   const status = statusLine(store, openPicker, api, openBreakdown, () => void controller.guard(controller.toggleMemory()));

@@ -44,12 +44,14 @@ async function applyPreset(ctrl: Controller, preset: Preset): Promise<void> {
   ctrl.shell.chat.notice([`preset ${preset.name}: ${what.join(" · ")}`, ...(preset.system_prompt ? [`system prompt: ${preset.system_prompt}`] : [])]);
 }
 
+let closeFill: (() => void) | null = null; // the variables form on screen, if any
+
 function fillPrompt(ctrl: Controller, prompt: Prompt): void {
   if (prompt.variables.length === 0) {
     void ctrl.submit(prompt.body);
     return;
   }
-  document.querySelector(".fill")?.remove();
+  closeFill?.(); // a form already open goes through its layer, leaving no stray history entry
   const inputs = prompt.variables.map((name) => h("textarea", { name, rows: 1, "aria-label": name, placeholder: name }));
   let done = (): void => form.remove(); // a history layer once shown: Back closes it too
   const values = (): Record<string, string> => Object.fromEntries(inputs.map((i) => [i.name, i.value]));
@@ -75,7 +77,10 @@ function fillPrompt(ctrl: Controller, prompt: Prompt): void {
     done();
   });
   document.body.append(form);
-  done = ctrl.shell.layer(() => form.remove());
+  done = closeFill = ctrl.shell.layer(() => {
+    form.remove();
+    closeFill = null;
+  });
   inputs[0]!.focus();
 }
 
