@@ -182,7 +182,9 @@ def test_back_and_esc_close_every_screen_and_stay_in_the_app(
     expect(page.locator(".topbar .title")).not_to_have_text("llm-router")
 
 
-def test_a_layer_opened_as_another_closes_keeps_its_history_entry(pages: PageFactory, answers: Answers) -> None:
+def test_a_layer_opened_as_another_closes_keeps_its_history_entry(
+    pages: PageFactory, answers: Answers
+) -> None:
     """The library closes (its entry consumed by history.back(), which lands later) and the prompt's
     variables form opens at once: the form still has an entry, so Back closes it and stays in the app."""
     page = pages.new(PHONE)
