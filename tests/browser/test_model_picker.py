@@ -94,3 +94,21 @@ def test_picker_groups_models_with_prices_and_shows_a_failing_provider(
     page.go_back()  # Back closes the picker and stays in the app
     expect(picker).to_have_count(0)
     expect(page.locator(".statusline")).to_be_visible()
+
+
+def test_a_picker_opened_while_the_app_loads_keeps_its_focus(pages: PageFactory) -> None:
+    """The composer takes focus once the app has loaded, unless the user already went somewhere: a quick
+    tap on the model name must not have its search field taken away when the rest arrives."""
+    page = pages.new(DESKTOP)
+    held: list[object] = []
+    page.route("**/api/conversations?*", lambda route: held.append(route))  # the list, answered later
+    page.reload()
+    page.get_by_role("button", name="choose model").click()
+    search = page.get_by_role("dialog", name="choose a model").get_by_role("combobox", name="search models")
+    expect(search).to_be_focused()
+    wait_until(lambda: held, message="the conversation list to be asked for")
+    for route in held:
+        route.continue_()  # type: ignore[attr-defined]
+    expect(page.locator(".conv-list")).to_be_attached()
+    page.wait_for_timeout(300)  # the load's last step (focusing the composer) has run by now
+    expect(search).to_be_focused()

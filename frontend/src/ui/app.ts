@@ -170,7 +170,10 @@ export function mountApp(root: HTMLElement, api: Api, store: Store, auth: AuthSt
     modelPicker: openPicker,
   });
   void controller.start().then(() => {
-    composer.input.focus();
+    // the composer takes focus on load, unless the user already went somewhere (a quick tap on the
+    // model picker while the app was still loading kept losing its search field to the composer)
+    const idle = document.activeElement === null || document.activeElement === document.body;
+    if (idle && nav.depth === 0) composer.input.focus();
     later();
   });
   return controller;
